@@ -1,0 +1,145 @@
+"""Plain domain data shared by importing, the rules engine, the store and the CLI.
+
+No SQLAlchemy, no I/O: these are the values that flow files -> importing -> store -> engine -> store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+EVENT_KINDS: frozenset[str] = frozenset(
+    {
+        # SPEC §5 vocabulary
+        "looked_after_start", "looked_after_end", "placement_start", "placement_end", "temporary_approval",
+        "approval_extended", "carer_approved", "review_held", "visit", "ppm_held", "proceedings_issued",
+        "proceedings_extended", "proceedings_concluded", "final_care_plan_due", "permanence_plan_agreed",
+        "permanence_achieved", "assessment_completed", "pre_placement_meeting", "placement_support_meeting",
+        "panel_date", "pf_notified", "pf_visit", "pf_end", "placed_for_adoption", "adoption_review_held",
+        "care_order_made",
+        # Extensions (docs/rules.md): the events that meet rules the SPEC vocabulary has no event for.
+        "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
+        "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
+        "dispute_raised", "dispute_stage_started", "dispute_resolved",
+    }
+)
+
+PLACEMENT_KINDS: frozenset[str] = frozenset(
+    {"foster", "connected_person", "with_parent", "residential", "adoption", "other"}
+)
+PERMANENCE_KINDS: frozenset[str] = frozenset({"adoption_order", "sgo", "cao", "return_home", "long_term_match"})
+
+
+class Status(StrEnum):
+    UPCOMING = "upcoming"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    initials: str = ""
+    dob: date | None = None
+    team: str = ""
+    worker_email: str = ""
+    manager_email: str = ""
+    iro_email: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str = ""
+    role: str = "worker"  # worker | manager | iro | admin
+    team: str = ""
+    slack_user_id: str = ""
+    channel: str = ""  # teams | slack | email | "" (the default channel)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated fact about a case. `event_id` is unique per case system; `kind` is the SPEC §5 vocabulary."""
+
+    event_id: str
+    case_id: str
+    kind: str
+    date: date
+    placement_kind: str = ""
+    intended_until_18: bool | None = None
+    subkind: str = ""  # events.csv `kind`: permanence kind, or "additional" for an extra review
+    weeks: int | None = None  # proceedings_extended / approval_extended
+    short_break: bool = False  # SSDA903 LS V3/V4: kept out of the reg 33 review rules
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """One case and its events, oldest first (ties keep import order)."""
+
+    case: Case
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One rule that produced a candidate date for an obligation; the earliest wins."""
+
+    rule_id: str
+    due: date
+    scope: str  # "N" national or "L" local
+    pack: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One computed due date for one case and obligation occurrence, with everything needed to explain it.
+
+    `key` identifies the same deadline across recomputes: obligation, the event that opened its scope (period
+    of care, placement, proceedings...) and the occurrence number within that scope.
+    Status is a function of the date asked about (see `status_on`); `status` holds it for the as-of date the
+    deadline was computed for."""
+
+    key: str
+    case_id: str
+    rule_id: str
+    obligation: str
+    due: date
+    last_working_day: date
+    status: Status
+    anchor_event: str
+    anchor_event_id: str
+    anchor_date: date
+    source: str  # citation of the winning rule
+    counting: str  # e.g. "20 working days (WD)"
+    due_soon_from: date
+    met_on: date | None = None
+    met_event_id: str = ""
+    cancelled_on: date | None = None
+    cancel_reason: str = ""
+    skipped: tuple[tuple[date, str], ...] = ()  # named non-working days the count passed over
+    contributors: tuple[Contributor, ...] = ()
+    notes: tuple[str, ...] = field(default=())  # further derivation steps (extensions, moved anchors)
+
+    def status_on(self, as_of: date) -> Status:
+        return status_on(self.due, self.due_soon_from, self.met_on, self.cancelled_on, as_of)
+
+
+def status_on(
+    due: date, due_soon_from: date, met_on: date | None, cancelled_on: date | None, as_of: date
+) -> Status:
+    """SPEC §2 states for the date `as_of`: doing the thing on the due date is in time; overdue starts the day
+    after. A deadline met or cancelled after `as_of` is still open on `as_of`."""
+    if met_on is not None and met_on <= as_of:
+        return Status.MET if met_on <= due else Status.MET_LATE
+    if cancelled_on is not None and cancelled_on <= as_of:
+        return Status.CANCELLED
+    if as_of > due:
+        return Status.OVERDUE
+    if as_of >= due_soon_from:
+        return Status.DUE_SOON
+    return Status.UPCOMING
