@@ -114,8 +114,16 @@ class WorkingDayCalendar:
         self.check(anchor)
         idx = bisect.bisect_right(self._working, anchor.toordinal()) - 1 + n
         if idx < 0 or idx >= len(self._working):
-            raise CalendarCoverageError(anchor + timedelta(days=int(n * 1.4) + 1), self.first_year, self.last_year)
+            raise self._ran_off(anchor + timedelta(days=int(n * 1.4)), before_start=idx < 0)
         return date.fromordinal(self._working[idx])
+
+    def _ran_off(self, estimate: date, *, before_start: bool) -> CalendarCoverageError:
+        """A count whose answer lies past the coverage: name a date on the right side of it, never inside."""
+        if before_start:
+            day = min(estimate, self.start - timedelta(days=1))
+        else:
+            day = max(estimate, self.end + timedelta(days=1))
+        return CalendarCoverageError(day, self.first_year, self.last_year)
 
     def last_working_day(self, day: date) -> date:
         """The latest working day on or before `day`."""
@@ -166,7 +174,8 @@ class WorkingDayCalendar:
             raise CalendarCoverageError(date.fromordinal(bad + _EPOCH), self.first_year, self.last_year)
         idx = np.searchsorted(self._working_np, anchors, side="right") - 1 + np.asarray(n, dtype=np.int64)
         if idx.size and (idx.min() < 0 or idx.max() >= len(self._working_np)):
-            raise CalendarCoverageError(date(self.last_year + 1, 1, 1), self.first_year, self.last_year)
+            before_start = bool(idx.min() < 0)
+            raise self._ran_off(self.start if before_start else self.end, before_start=before_start)
         result: npt.NDArray[np.int64] = self._working_np[idx]
         return result
 
