@@ -1,0 +1,54 @@
+"""The synthetic caseload: deterministic, streaming, realistic enough to exercise every rule family."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from tracker.model import EVENT_KINDS, PLACEMENT_KINDS
+from tracker.synthetic import CASES_HEADER, EVENTS_HEADER, CaseloadShape, caseload, people, write_csvs
+
+SHAPE = CaseloadShape(children=300, teams=3, seed=7, as_of=date(2026, 11, 25), events_per_child=40)
+
+
+def test_same_seed_same_caseload_and_child_independent_of_size() -> None:
+    first = list(caseload(SHAPE))
+    assert first == list(caseload(SHAPE))
+    small = list(caseload(CaseloadShape(children=10, teams=3, seed=7, events_per_child=40)))
+    assert small == first[:10]
+    assert first != list(caseload(CaseloadShape(children=300, teams=3, seed=8, events_per_child=40)))
+
+
+def test_timelines_are_plausible() -> None:
+    kinds: set[str] = set()
+    for case, events in caseload(SHAPE):
+        assert case.dob is not None and len(case.initials) == 2
+        assert case.worker_email.endswith("@example.org")
+        assert [e.date for e in events] == sorted(e.date for e in events)
+        assert all(case.dob <= e.date <= SHAPE.as_of for e in events)
+        assert all(e.kind in EVENT_KINDS for e in events)
+        assert all(e.placement_kind in PLACEMENT_KINDS for e in events if e.kind == "placement_start")
+        assert len({e.event_id for e in events}) == len(events)
+        kinds.update(e.kind for e in events)
+    wanted = {"looked_after_start", "looked_after_end", "placement_start", "placement_end", "review_held",
+              "visit", "ppm_held", "proceedings_issued", "proceedings_extended", "temporary_approval",
+              "permanence_achieved", "pf_notified", "pf_visit", "assessment_completed"}
+    assert wanted <= kinds
+
+
+def test_people_have_no_real_names() -> None:
+    staff = people(SHAPE)
+    assert {p.role for p in staff} == {"worker", "manager", "iro", "admin"}
+    assert all(p.email.endswith("@example.org") for p in staff)
+
+
+def test_csv_files_stream_with_the_spec_headers(tmp_path: Path) -> None:
+    files = write_csvs(tmp_path, SHAPE)
+    with files.cases.open() as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == CASES_HEADER and len(rows) == SHAPE.children + 1
+    with files.events.open() as f:
+        events = list(csv.reader(f))
+    assert tuple(events[0]) == EVENTS_HEADER and len(events) == files.event_count + 1
+    assert 30 * SHAPE.children < files.event_count < 50 * SHAPE.children
