@@ -33,5 +33,5 @@ def england_and_wales(
         last_year=last_year,
         holidays=named,
         closure_days=frozenset(closure_days),
-        source=f"ENG(holidays {holidays_lib.__version__})",
+        source=f"ENG(holidays {getattr(holidays_lib, '__version__', '?')})",
     )

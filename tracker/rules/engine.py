@@ -1,0 +1,261 @@
+"""The rules engine: a pure function from (case timeline, rule set, calendar, as-of date) to deadlines.
+
+For each active rule and each scope instance it lives in, the engine finds the anchors (the start of the
+scope, each event of a kind, an age, another rule's due date), applies the count on the calendar, finds the
+event that met it, and cancels what the child's leaving care (or an `ends_when` event) made moot. Candidates
+for the same obligation occurrence compete; the earliest due date wins and the explanation names them all.
+No clock, database or I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from calendars.counting import Count, add_months, count_due
+from calendars.working_days import WorkingDayCalendar
+from tracker.model import Contributor, Deadline, Event, Timeline, status_on
+from tracker.rules.conditions import Context, conditions_hold, eligible_16_date
+from tracker.rules.packs import Rule, RuleSet
+from tracker.rules.scopes import Scope, build_scopes
+
+
+@dataclass(frozen=True)
+class Anchor:
+    slot: int
+    day: date
+    event_kind: str
+    event_id: str
+    position: tuple[date, int] | None  # the anchor event's place in the timeline; None for derived anchors
+    notes: tuple[str, ...] = ()
+    counting: str | None = None  # replaces the count's wording for derived anchors
+
+
+@dataclass
+class _Candidate:
+    rule: Rule
+    scope: Scope
+    deadline: Deadline
+    notes: list[str] = field(default_factory=list)
+
+
+def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> list[Deadline]:
+    """Every deadline of one case as it stands on `as_of` (events dated after `as_of` are not yet known)."""
+    settings = ruleset.settings
+    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
+    ctx = Context(scopes, calendar, settings)
+    winners: dict[tuple[str, str, int], list[_Candidate]] = {}
+    for rule in ruleset.ordered():
+        for scope in scopes.by_within.get(rule.within, []):
+            for cand in _candidates(rule, scope, ctx, winners, as_of):
+                winners.setdefault(_group_key(rule, scope, cand), []).append(cand)
+    return [_choose(group, as_of) for group in winners.values()]
+
+
+def _group_key(rule: Rule, scope: Scope, cand: _Candidate) -> tuple[str, str, int]:
+    slot = int(cand.deadline.key.rsplit("|", 1)[1])
+    return (rule.obligation, scope.key, slot)
+
+
+def _choose(group: list[_Candidate], as_of: date) -> Deadline:
+    ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
+    win = ranked[0].deadline
+    contributors = tuple(
+        Contributor(c.rule.rule_id, c.deadline.due, c.rule.scope, c.rule.pack) for c in ranked
+    )
+    return replace(win, contributors=contributors, status=win.status_on(as_of))
+
+
+def _candidates(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], as_of: date
+) -> Iterator[_Candidate]:
+    stop = _rule_stop(rule, scope, ctx)
+    for anchor in _anchors(rule, scope, ctx, done):
+        if stop is not None and anchor.day > stop[0]:
+            return
+        if not conditions_hold(rule.applies_when, scope, ctx, anchor.day, anchor.slot, rule):
+            continue
+        yield _candidate(rule, scope, ctx, anchor, stop, as_of)
+
+
+def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
+    """The date this rule stops in this scope, and why: the scope closing, or an `ends_when` event."""
+    stops: list[tuple[date, str]] = []
+    if scope.end is not None:
+        stops.append((scope.end, scope.end_reason))
+    start = scope.start or date.min
+    for end in rule.ends_when:
+        for event in scope.events if scope.within != "case" else ctx.scopes.events:
+            if event.kind == end.event and event.date >= start and (not end.kinds or event.subkind in end.kinds):
+                label = f"{event.kind}{' (' + event.subkind + ')' if event.subkind else ''}"
+                stops.append((event.date, f"{label} {event.date.isoformat()}"))
+                break
+    if rule.in_care and scope.within not in ("period", "placement", "adoption"):
+        left = ctx.scopes.first_after(["looked_after_end"], start)
+        if left is not None:
+            stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
+    return min(stops) if stops else None
+
+
+def _anchors(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]]
+) -> Iterator[Anchor]:
+    kind, arg = rule.anchor_kind, rule.anchor_arg
+    start = scope.start_event
+    if kind in ("start", "start_then_each") and start is not None:
+        yield Anchor(1, start.date, start.kind, start.event_id, (start.date, _pos(scope, start)))
+    if kind == "first":
+        found = scope.of_kind([arg])
+        if found:
+            e = found[0]
+            yield Anchor(1, e.date, e.kind, e.event_id, (e.date, _pos(scope, e)))
+    if kind in ("each", "start_then_each"):
+        offset = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
+        for k, e in enumerate(scope.of_kind([arg]), start=1):
+            yield Anchor(k + offset, e.date, e.kind, e.event_id, (e.date, _pos(scope, e)))
+    if kind == "age":
+        yield from _age_anchor(rule, scope, ctx)
+    if kind == "eligible_16":
+        day = eligible_16_date(ctx.scopes, scope)
+        if day is not None:
+            yield Anchor(1, day, "eligible_16", "", None,
+                         ("eligible (reg 40): looked after 13 weeks since age 14 and now 16",))
+    if kind == "rule":
+        yield from _rule_anchor(rule, scope, done)
+    if kind == "review_after_age":
+        yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
+
+
+def _pos(scope: Scope, event: Event) -> int:
+    for i, e in enumerate(scope.events):
+        if e is event:
+            return i
+    return -1  # the scope's own opening event sorts before everything in it
+
+
+def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return
+    years, _, months = rule.anchor_arg.partition(":")
+    if scope.contains(add_months(dob, 12 * int(years) + int(months or 0))):
+        yield Anchor(1, dob, "date_of_birth", "", None, counting=f"age {years}y{months or 0}m")
+
+
+def _rule_anchor(
+    rule: Rule, scope: Scope, done: Mapping[tuple[str, str, int], list[_Candidate]]
+) -> Iterator[Anchor]:
+    for (_, scope_key, _), cands in done.items():
+        if scope_key != scope.key:
+            continue
+        for cand in cands:
+            if cand.rule.rule_id == rule.anchor_arg:
+                d = cand.deadline
+                yield Anchor(
+                    1, d.due, d.anchor_event, d.anchor_event_id, None,
+                    (f"moves with {rule.anchor_arg}: due {d.due.isoformat()} ({d.counting} from "
+                     f"{d.anchor_event} {d.anchor_date.isoformat()})",),
+                    counting=f"the due date of {rule.anchor_arg}",
+                )
+                return
+
+
+def _review_after_age_anchor(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], years: int
+) -> Iterator[Anchor]:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return
+    birthday = add_months(dob, 12 * years)
+    reviews = sorted(
+        (c.deadline for (ob, key, _), cands in done.items() if ob == "cla_review" and key == scope.key
+         for c in cands[:1]),
+        key=lambda d: d.due,
+    )
+    for d in reviews:
+        on = d.met_on or d.due
+        if on >= birthday:
+            held = f"held {d.met_on.isoformat()}" if d.met_on else f"due {d.due.isoformat()}"
+            yield Anchor(1, on, "review_held", d.met_event_id or d.anchor_event_id, None,
+                         (f"first review on or after the {years}th birthday ({birthday.isoformat()}): {held}",),
+                         counting=f"at the first review on or after age {years}")
+            return
+
+
+def _candidate(
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date
+) -> _Candidate:
+    count = _count_for(rule, scope, ctx, anchor)
+    result = count_due(ctx.calendar, anchor.day, count, anchor_day_counts=bool(ctx.settings["anchor_day_counts"]))
+    due, notes = result.due, list(anchor.notes)
+    if count.unit.value == "CD" and ctx.settings["anchor_day_counts"] and count.n > 0:
+        due -= timedelta(days=1)
+        notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
+    due, ext_notes = _extend(rule, scope, anchor, due)
+    notes += ext_notes
+    met = _met_event(rule, scope, anchor, due)
+    cancelled_on, reason = None, ""
+    if stop is not None and (met is None or met.date > stop[0]):
+        met = None if met is not None and met.date > stop[0] else met
+        cancelled_on, reason = stop
+    soon = count_due(ctx.calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
+    deadline = Deadline(
+        key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.scopes.timeline.case.case_id,
+        rule_id=rule.rule_id, obligation=rule.obligation, due=due,
+        last_working_day=ctx.calendar.last_working_day(due), status=status_on(due, soon, None, None, as_of),
+        anchor_event=anchor.event_kind, anchor_event_id=anchor.event_id, anchor_date=anchor.day,
+        source=rule.citation, counting=anchor.counting or str(count), due_soon_from=min(soon, due),
+        met_on=met.date if met else None, met_event_id=met.event_id if met else "",
+        cancelled_on=cancelled_on, cancel_reason=reason,
+        skipped=tuple((s.day, s.name) for s in result.skipped), notes=tuple(notes),
+    )
+    return _Candidate(rule, scope, replace(deadline, status=deadline.status_on(as_of)), notes)
+
+
+def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
+    for variant in rule.variants:
+        if conditions_hold(variant.when, scope, ctx, anchor.day, anchor.slot, rule):
+            return variant.count
+    return rule.count
+
+
+def _soon(ctx: Context, due: date) -> date:
+    n = ctx.settings["due_soon_working_days"]
+    assert isinstance(n, int)
+    return ctx.calendar.add_working_days(due, -n) if ctx.calendar.covers(due) else due
+
+
+def _extend(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> tuple[date, list[str]]:
+    ext = rule.extended_by
+    if ext is None:
+        return due, []
+    notes: list[str] = []
+    used = 0
+    for event in scope.of_kind([ext.event]):
+        if event.date < anchor.day or (ext.max_count is not None and used >= ext.max_count):
+            continue
+        weeks = min(event.weeks if event.weeks is not None else ext.default_weeks, ext.max_weeks)
+        due += timedelta(weeks=weeks)
+        used += 1
+        notes.append(f"extended by {weeks} weeks ({ext.event} {event.date.isoformat()}) to {due.isoformat()}")
+    return due, notes
+
+
+def _met_event(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> Event | None:
+    """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
+    start of the configured window."""
+    mode = rule.met_from
+    if mode.startswith("lookback:"):
+        window = due - timedelta(days=int(mode.split(":", 1)[1]))
+    elif mode == "scope_start":
+        window = scope.start or date.min
+    else:
+        window = anchor.day
+    for i, event in enumerate(scope.events):
+        if event.kind not in rule.met_by or event.date < window:
+            continue
+        if mode == "anchor" and anchor.position is not None and (event.date, i) <= anchor.position:
+            continue
+        return event
+    return None
