@@ -194,7 +194,7 @@ def _candidate(
         notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
     due, ext_notes = _extend(rule, scope, anchor, due)
     notes += ext_notes
-    met = _met_event(rule, scope, anchor, due)
+    met = _met_event(rule, scope, ctx, anchor, due)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
@@ -242,12 +242,18 @@ def _extend(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> tuple[date, 
     return due, notes
 
 
-def _met_event(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> Event | None:
+def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> Event | None:
     """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
-    start of the configured window."""
+    start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
+    the placement began)."""
     mode = rule.met_from
     if mode.startswith("lookback:"):
         window = due - timedelta(days=int(mode.split(":", 1)[1]))
+        return next(
+            (e for e in ctx.scopes.events
+             if e.kind in rule.met_by and e.date >= window and (scope.end is None or e.date <= scope.end)),
+            None,
+        )
     elif mode == "scope_start":
         window = scope.start or date.min
     else:
