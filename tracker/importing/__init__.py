@@ -1,0 +1,47 @@
+"""Importing case-system files: detect each file's format from its header, validate every row, load the good
+rows in bulk and keep the bad ones as located rejects (SPEC §5).
+
+`FORMATS` is the registry; a new reader (SSDA903, SSD) is one more `FileFormat` added to it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from tracker.errors import ImportFileError
+from tracker.importing.canonical import CASES, EVENTS, PEOPLE
+from tracker.importing.formats import TARGET_ORDER, Context, FileFormat
+from tracker.importing.reader import read_header
+from tracker.importing.report import ImportReport, Reject
+
+FORMATS: dict[str, FileFormat] = {f.name: f for f in (EVENTS, CASES, PEOPLE)}
+
+
+def detect_format(path: Path, fmt: str = "auto") -> FileFormat:
+    """The format named by `fmt`, or for "auto" the first whose required columns the header has. A file whose
+    header does not fit raises `ImportFileError` saying which columns are missing."""
+    header = read_header(path)
+    if fmt != "auto":
+        if fmt not in FORMATS:
+            raise ImportFileError(f"{path}: unknown format {fmt!r}; use auto, {', '.join(FORMATS)}")
+        missing = FORMATS[fmt].missing_columns(header)
+        if missing:
+            raise ImportFileError(f"{path}: not a {fmt} file: missing column(s) {', '.join(missing)}")
+        return FORMATS[fmt]
+    for candidate in FORMATS.values():
+        if not candidate.missing_columns(header):
+            return candidate
+    raise ImportFileError(
+        f"{path}: unknown file format: the header ({', '.join(header[:8])}) fits none of "
+        f"{', '.join(FORMATS)}; check the file or pass --format"
+    )
+
+
+def plan(paths: Sequence[Path], fmt: str = "auto") -> list[tuple[Path, FileFormat]]:
+    """Every file with its format, cases before people before events (a stable sort keeps the given order
+    otherwise). All headers are checked before anything is imported."""
+    detected = [(p, detect_format(p, fmt)) for p in paths]
+    return sorted(detected, key=lambda pf: TARGET_ORDER[pf[1].target])
+
+
+__all__ = ["FORMATS", "Context", "FileFormat", "ImportReport", "Reject", "detect_format", "plan"]

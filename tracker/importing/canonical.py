@@ -1,0 +1,100 @@
+"""The canonical CSV files of SPEC §5: cases.csv, people.csv and events.csv."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from functools import partial
+
+from tracker.importing.fields import (
+    parse_choice,
+    parse_date,
+    parse_email,
+    parse_optional_date,
+    parse_text,
+    parse_weeks,
+    parse_yes_no,
+)
+from tracker.importing.formats import Context, CsvFormat, RowError, cell
+from tracker.model import EVENT_KINDS, PERMANENCE_KINDS, PLACEMENT_KINDS, Case, Event, Person
+from tracker.store.rows import generated_event_id
+
+ROLES = frozenset({"worker", "manager", "iro", "admin"})
+CHANNELS = frozenset({"teams", "slack", "email"})
+# Most weeks one extension may add: proceedings by 8 (CA 1989 s32(5)); Reg 24 approval by 8 (reg 25).
+MAX_EXTENSION_WEEKS = {"proceedings_extended": 8, "approval_extended": 8}
+
+
+def parse_case(values: Mapping[str, str], ctx: Context) -> Case:
+    dob = cell(values, "dob", parse_optional_date)
+    if dob is not None and dob > ctx.today:
+        raise RowError("dob", f"{dob.isoformat()} is after today ({ctx.today.isoformat()})")
+    case = Case(
+        case_id=cell(values, "case_id", partial(parse_text, longest=64, required=True)),
+        initials=cell(values, "initials", partial(parse_text, longest=16)),
+        dob=dob,
+        team=cell(values, "team", partial(parse_text, longest=200)),
+        worker_email=cell(values, "worker_email", parse_email),
+        manager_email=cell(values, "manager_email", parse_email),
+        iro_email=cell(values, "iro_email", parse_email),
+    )
+    ctx.dobs[case.case_id] = case.dob
+    return case
+
+
+def parse_person(values: Mapping[str, str], ctx: Context) -> Person:
+    return Person(
+        email=cell(values, "email", partial(parse_email, required=True)),
+        name=cell(values, "name", partial(parse_text, longest=200)),
+        role=cell(values, "role", partial(parse_choice, allowed=ROLES)) or "worker",
+        team=cell(values, "team", partial(parse_text, longest=200)),
+        slack_user_id=cell(values, "slack_user_id", partial(parse_text, longest=64)),
+        channel=cell(values, "channel", partial(parse_choice, allowed=CHANNELS)),
+    )
+
+
+def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
+    case_id = cell(values, "case_id", partial(parse_text, longest=64, required=True))
+    kind = cell(values, "event", partial(parse_choice, allowed=EVENT_KINDS, required=True))
+    when = cell(values, "date", parse_date)
+    check_event_date(case_id, when, ctx, case_column="case_id", date_column="date")
+    event = Event(
+        event_id=cell(values, "event_id", partial(parse_text, longest=128)),
+        case_id=case_id,
+        kind=kind,
+        date=when,
+        placement_kind=cell(values, "placement_kind", partial(parse_choice, allowed=PLACEMENT_KINDS)),
+        intended_until_18=cell(values, "intended_until_18", parse_yes_no),
+        subkind=_subkind(values, kind),
+        weeks=cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52))),
+        short_break=bool(cell(values, "short_break", parse_yes_no)),
+        note=cell(values, "note", partial(parse_text, longest=2000)),
+    )
+    if not event.event_id:
+        event = replace(event, event_id=generated_event_id(event))
+    return event
+
+
+def _subkind(values: Mapping[str, str], event: str) -> str:
+    if event == "permanence_achieved":
+        return cell(values, "kind", partial(parse_choice, allowed=PERMANENCE_KINDS, required=True))
+    if event == "review_held":
+        return cell(values, "kind", partial(parse_choice, allowed=frozenset({"additional"})))
+    return cell(values, "kind", partial(parse_text, longest=40)).lower()
+
+
+def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str, date_column: str) -> None:
+    """The checks every event source shares: a known case, not in the future, not before the child's birth."""
+    if case_id not in ctx.dobs:
+        raise RowError(case_column, f"unknown case {case_id!r} (import cases.csv first)")
+    if when > ctx.today:
+        raise RowError(date_column, f"{when.isoformat()} is after today ({ctx.today.isoformat()})")
+    dob = ctx.dobs[case_id]
+    if dob is not None and when < dob:
+        raise RowError(date_column, f"{when.isoformat()} is before the child's date of birth {dob.isoformat()}")
+
+
+CASES = CsvFormat("cases", "cases", frozenset({"case_id", "dob"}), parse_case)
+PEOPLE = CsvFormat("people", "people", frozenset({"email", "role"}), parse_person)
+EVENTS = CsvFormat("events", "events", frozenset({"case_id", "event", "date"}), parse_event)

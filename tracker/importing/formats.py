@@ -1,0 +1,94 @@
+"""File formats: each turns a file into domain records (`Case`, `Person` or `Event`) and located rejects.
+
+The canonical CSVs of SPEC §5 live here; another format (SSDA903, SSD) is one more `FileFormat` registered in
+`FORMATS` and is detected by its header the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from tracker.importing.fields import FieldError
+from tracker.importing.reader import CsvRow, read_rows
+from tracker.importing.report import Reject
+from tracker.model import Case, Event, Person
+
+Record = Case | Person | Event
+TARGET_ORDER = {"cases": 0, "people": 1, "events": 2}  # cases before people before events
+
+
+@dataclass
+class Context:
+    """What row validation needs besides the row: today's date and the known cases' dates of birth (which a
+    cases file in the same import, dry run or not, adds to)."""
+
+    today: date
+    dobs: dict[str, date | None] = field(default_factory=dict)
+
+
+class RowError(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(f"{column}: {reason}")
+        self.column = column
+        self.reason = reason
+
+
+class FileFormat(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> str:
+        """"cases", "people" or "events": what the records are and where they are stored."""
+        ...
+
+    @property
+    def source(self) -> str:
+        """For events: the system they come from; event ids are unique per source."""
+        ...
+
+    def missing_columns(self, header: Sequence[str]) -> list[str]: ...
+
+    def records(self, path: Path, ctx: Context) -> Iterator[tuple[int, Record] | Reject]: ...
+
+
+T = TypeVar("T")
+RowParser = Callable[[Mapping[str, str], Context], Record]
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """A CSV whose rows each become one record through `parse`, which raises `RowError` naming the column."""
+
+    name: str
+    target: str
+    required: frozenset[str]
+    parse: RowParser
+    source: str = "csv"
+
+    def missing_columns(self, header: Sequence[str]) -> list[str]:
+        return sorted(self.required - set(header))
+
+    def records(self, path: Path, ctx: Context) -> Iterator[tuple[int, Record] | Reject]:
+        for item in read_rows(path):
+            if isinstance(item, Reject):
+                yield item
+                continue
+            yield self._parse(path.name, item, ctx)
+
+    def _parse(self, file: str, row: CsvRow, ctx: Context) -> tuple[int, Record] | Reject:
+        try:
+            return row.line, self.parse(row.values, ctx)
+        except RowError as exc:
+            return Reject(file, row.line, exc.column, exc.reason)
+
+
+def cell(values: Mapping[str, str], column: str, parser: Callable[[str], T]) -> T:
+    """Parse one cell, turning a `FieldError` into a `RowError` that names the column."""
+    try:
+        return parser(values.get(column, ""))
+    except FieldError as exc:
+        raise RowError(column, str(exc)) from None

@@ -1,0 +1,98 @@
+"""Loading one file into the store: stream its records, write them in chunks inside one transaction, store
+the rejects with the batch. A file that fails as a whole leaves nothing of itself behind (its transaction
+rolls back) and its batch is recorded as failed; a dry run does everything and then rolls back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from tracker.errors import PtrackError
+from tracker.importing.formats import Context, FileFormat, Record
+from tracker.importing.reader import file_sha256
+from tracker.importing.report import ImportReport, Reject
+from tracker.model import Case, Event, Person
+from tracker.store import Store, WriteCounts
+from tracker.store import writes as w
+
+CHUNK = 5000
+
+
+class _Rollback(Exception):
+    """Raised inside a dry run's transaction to undo it."""
+
+
+def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_run: bool) -> ImportReport:
+    report = ImportReport(file=path.name, format=fmt.name, sha256=file_sha256(path), dry_run=dry_run)
+    if dry_run:
+        try:
+            with store.transaction(f"importing {path.name} (dry run)") as conn:
+                _load(conn, path, fmt, ctx, report, None)
+                raise _Rollback
+        except _Rollback:
+            pass
+        return report
+    with store.transaction(f"recording the import of {path.name}") as conn:
+        report.batch_id = w.begin_batch(conn, path.name, report.sha256, fmt.name, datetime.now(UTC))
+    try:
+        with store.transaction(f"importing {path.name}") as conn:
+            _load(conn, path, fmt, ctx, report, report.batch_id)
+            w.finish_batch(conn, report.batch_id, **_batch_values(report, "rejects" if report.has_rejects else "ok"))
+    except PtrackError as exc:
+        with store.transaction(f"recording the failed import of {path.name}") as conn:
+            w.finish_batch(conn, report.batch_id, status="failed", message=str(exc), finished_at=datetime.now(UTC))
+        raise
+    return report
+
+
+def _batch_values(report: ImportReport, status: str) -> dict[str, object]:
+    return {
+        "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
+        "rows_unchanged": report.rows_unchanged, "rows_corrected": report.rows_corrected,
+        "rows_rejected": report.rows_rejected, "status": status, "finished_at": datetime.now(UTC),
+    }
+
+
+def _load(
+    conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
+) -> None:
+    records: list[Record] = []
+    rejects: list[Reject] = []
+    for item in fmt.records(path, ctx):
+        report.rows_read += 1
+        if isinstance(item, Reject):
+            report.reject(item)
+            rejects.append(item)
+        else:
+            records.append(item[1])
+        if len(records) >= CHUNK or len(rejects) >= CHUNK:
+            _flush(conn, fmt, records, rejects, report, batch_id)
+            records, rejects = [], []
+    _flush(conn, fmt, records, rejects, report, batch_id)
+
+
+def _flush(
+    conn: Connection, fmt: FileFormat, records: Sequence[Record], rejects: Sequence[Reject],
+    report: ImportReport, batch_id: int | None,
+) -> None:
+    if batch_id is not None:
+        w.add_rejects(conn, batch_id, [(r.file, r.line, r.field, r.reason) for r in rejects])
+    if not records:
+        return
+    counts = _write(conn, fmt, records, batch_id)
+    report.rows_loaded += counts.loaded
+    report.rows_unchanged += counts.unchanged
+    report.rows_corrected += counts.corrected
+    report.affected_cases |= counts.affected_cases
+
+
+def _write(conn: Connection, fmt: FileFormat, records: Sequence[Record], batch_id: int | None) -> WriteCounts:
+    if fmt.target == "cases":
+        return w.upsert_cases(conn, [r for r in records if isinstance(r, Case)])
+    if fmt.target == "people":
+        return w.upsert_people(conn, [r for r in records if isinstance(r, Person)])
+    events = [r for r in records if isinstance(r, Event)]
+    return w.apply_events(conn, fmt.source, events, batch_id, datetime.now(UTC))

@@ -1,0 +1,56 @@
+"""What an import did, file by file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_REJECTS_KEPT = 1000  # in the report; every reject is stored in `rejected_rows`
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row that was not loaded, located as `file:line: field: reason` (line 1 is the header)."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """One file's import. `rows_read` = loaded + unchanged + corrected + rejected. A dry run writes nothing
+    (`batch_id` is None); `rejects` holds the first `MAX_REJECTS_KEPT`, `rows_rejected` counts them all."""
+
+    file: str
+    format: str
+    sha256: str = ""
+    dry_run: bool = False
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_unchanged: int = 0
+    rows_corrected: int = 0
+    rows_rejected: int = 0
+    cases_recomputed: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    affected_cases: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def has_rejects(self) -> bool:
+        return self.rows_rejected > 0
+
+    def reject(self, item: Reject) -> None:
+        self.rows_rejected += 1
+        if len(self.rejects) < MAX_REJECTS_KEPT:
+            self.rejects.append(item)
+
+    def summary(self) -> str:
+        verb = "would load" if self.dry_run else "loaded"
+        return (
+            f"{self.file} ({self.format}): {self.rows_read} rows read, {verb} {self.rows_loaded}, "
+            f"unchanged {self.rows_unchanged}, corrected {self.rows_corrected}, rejected {self.rows_rejected}"
+        )

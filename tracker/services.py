@@ -1,0 +1,177 @@
+"""The use cases the CLI and the daemon call: initialise the database, import files, recompute deadlines,
+query them. Each is one function over a `Store`; the clock is passed in (`today`, `as_of`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import os
+from collections.abc import Collection, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from calendars import WorkingDayCalendar
+from tracker.importing import ImportReport, plan
+from tracker.importing.formats import Context
+from tracker.importing.load import import_file
+from tracker.model import Status, Timeline
+from tracker.rules import RuleSet, compute
+from tracker.store import DeadlineRow, Store, init_database, open_store
+from tracker.store import queries as q
+from tracker.store import writes as w
+from tracker.store.recompute import RecomputeReport, count_cases, recompute_cases
+from tracker.store.rows import deadline_row
+
+META_LAST_IMPORT = "last_successful_import_at"
+PARALLEL_FROM_CASES = 20_000  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 2
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[str | PathLike[str]],
+    *,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    today: date,
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+) -> list[ImportReport]:
+    """Import files (cases before people before events), then recompute the cases they touched as of `today`.
+    Every header is checked before anything is written; a file that cannot be read as a whole raises
+    `ImportFileError` after the files before it have been imported and recomputed."""
+    planned = plan([Path(p) for p in paths], fmt)
+    with store.reading("reading the known cases") as conn:
+        ctx = Context(today, w.case_dobs(conn))
+    reports: list[ImportReport] = []
+    succeeded = False
+    try:
+        for path, file_format in planned:
+            reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
+        succeeded = True
+    finally:
+        if not dry_run and reports:
+            _recompute_imported(store, reports, ruleset, calendar, today, succeeded)
+    return reports
+
+
+def _recompute_imported(
+    store: Store,
+    reports: list[ImportReport],
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+    today: date,
+    succeeded: bool,
+) -> None:
+    affected = set().union(*(r.affected_cases for r in reports))
+    if affected:
+        recompute(store, ruleset, calendar, today, affected)
+    with store.transaction("recording the import") as conn:
+        for report in reports:
+            report.cases_recomputed = len(report.affected_cases)
+            if report.batch_id is not None:
+                w.finish_batch(conn, report.batch_id, cases_recomputed=report.cases_recomputed)
+        if succeeded:
+            w.set_meta(conn, {META_LAST_IMPORT: datetime.now(UTC).isoformat(timespec="seconds")})
+
+
+def recompute(
+    store: Store,
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+    as_of: date,
+    case_ids: Iterable[str] | None = None,
+) -> RecomputeReport:
+    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history."""
+    ids = None if case_ids is None else sorted(set(case_ids))
+    report = RecomputeReport(as_of, ruleset.version, calendar.version)
+    cases = len(ids) if ids is not None else count_cases(store)
+    workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
+    report.workers = workers
+    with ExitStack() as stack:
+        executor: Executor | None = None
+        if workers > 1:
+            executor = stack.enter_context(ProcessPoolExecutor(
+                workers, mp_context=_fork_context(), initializer=_init_worker, initargs=(ruleset, calendar, as_of)
+            ))
+        else:
+            _init_worker(ruleset, calendar, as_of)
+        return recompute_cases(store, _compute_rows, report, ids, executor=executor)
+
+
+# The engine's inputs in each worker process, set once by the pool initializer (inherited when forked).
+_ENGINE: tuple[RuleSet, WorkingDayCalendar, date] | None = None
+
+
+def _init_worker(ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> None:
+    global _ENGINE
+    _ENGINE = (ruleset, calendar, as_of)
+
+
+def _compute_rows(timelines: list[Timeline]) -> list[dict[str, Any]]:
+    """The engine over a chunk of timelines, as deadline rows with their content hashes (pure)."""
+    assert _ENGINE is not None, "_init_worker was not called"
+    ruleset, calendar, as_of = _ENGINE
+    return [deadline_row(d) for tl in timelines for d in compute(tl, ruleset, calendar, as_of)]
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where the platform has it: workers inherit the rule set and calendar instead of unpickling them."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork") if "fork" in methods else None
+
+
+def query_deadlines(
+    store: Store,
+    as_of: date,
+    *,
+    case_id: str | None = None,
+    team: str | None = None,
+    worker: str | None = None,
+    statuses: Collection[Status | str] | None = None,
+) -> list[DeadlineRow]:
+    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date."""
+    wanted = {Status(s) for s in statuses} if statuses else None
+    with store.reading("querying deadlines") as conn:
+        return q.query_deadlines(
+            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted
+        )
+
+
+def case_timeline(store: Store, case_id: str) -> Timeline:
+    """The case and its events, oldest first; `NotFoundError` for an unknown case."""
+    with store.reading(f"reading case {case_id}") as conn:
+        return q.case_timeline(conn, case_id)
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    last_successful_import_at: datetime | None
+
+
+def last_import(store: Store) -> ImportStatus:
+    """When an import last succeeded (for the stale-data alert)."""
+    with store.reading("reading the import status") as conn:
+        value = w.get_meta(conn, META_LAST_IMPORT)
+    return ImportStatus(datetime.fromisoformat(value) if value else None)
+
+
+__all__ = [
+    "DeadlineRow",
+    "ImportReport",
+    "ImportStatus",
+    "RecomputeReport",
+    "Store",
+    "case_timeline",
+    "import_paths",
+    "init_database",
+    "last_import",
+    "open_store",
+    "query_deadlines",
+    "recompute",
+]
