@@ -163,6 +163,8 @@ class _Timeline:
         self.rng, self.dob, self.today = rng, dob, today
         self.events: list[RawEvent] = []
         self.permanent = False
+        # A worker who has fallen behind: recurring visits, reviews and PPMs stop some weeks before today.
+        self.horizon = today - rng.randint(30, 120) if rng.random() < 0.35 else today
 
     def add(self, kind: str, day: int, pk: str = "", u18: str = "", sub: str = "", weeks: str = "") -> bool:
         if day > self.today:
@@ -192,8 +194,10 @@ class _Timeline:
         self.permanent = False
         end = self.planned_end(start)
         stop = min(end, self.today)
+        self.add("care_plan_agreed", self.late(start + 10, 0.15, 20))
         self.proceedings(start, stop)
         self.reviews(start, stop)
+        self.pathway(start, stop)
         self.placements(start, stop)
         self.ppms(start, stop)
         self.yearly(start, stop, "assessment_completed", 365, 0.3)
@@ -224,12 +228,19 @@ class _Timeline:
     def reviews(self, start: int, stop: int) -> None:
         held = self.late(start + 28, 0.15, 20)
         number = 1
-        while held <= stop:
+        while held <= min(stop, self.horizon):
             self.add("review_held", held)
             if number == 2 and self.rng.random() < 0.85:
                 self.add("permanence_plan_agreed", held)
             held = self.late(held + (91 if number == 1 else 182), 0.12, 30)
             number += 1
+
+    def pathway(self, start: int, stop: int) -> None:
+        """Needs assessment and pathway plan for a child in care at 16 (the "eligible" route)."""
+        sixteen = self.dob + int(16 * 365.25)
+        if start <= sixteen <= stop:
+            self.add("needs_assessment_completed", self.late(max(sixteen, start + 91), 0.2, 40))
+            self.add("pathway_plan_agreed", self.late(max(sixteen, start + 91) + 30, 0.2, 40))
 
     def proceedings(self, start: int, stop: int) -> None:
         if self.rng.random() > 0.45:
@@ -238,12 +249,15 @@ class _Timeline:
         if issued > stop:
             return
         self.add("proceedings_issued", issued)
-        self.add("final_care_plan_due", issued + 7 * 20)
+        if issued + 7 * 20 <= stop:
+            self.add("final_care_plan_due", issued + 7 * 20)
         length = 7 * 26 - 1
-        if self.rng.random() < 0.25:
+        if self.rng.random() < 0.25 and issued + 7 * 24 <= stop:
             self.add("proceedings_extended", issued + 7 * 24, weeks="8")
             length += 7 * 8
         concluded = issued + length - self.rng.randint(0, 40)
+        if stop < self.today:  # the period of care ended first: the proceedings ended with it
+            concluded = min(concluded, stop)
         if concluded <= stop:
             self.add("proceedings_concluded", concluded)
             self.add("care_order_made", concluded)
@@ -273,6 +287,7 @@ class _Timeline:
         kind = "foster" if kind == "foster_long_term" else kind
         self.add("pre_placement_meeting", start + self.rng.randint(-3, 6))
         self.add("placement_start", start, pk=kind, u18=until18)
+        self.add("placement_plan_agreed", self.late(start + 5, 0.15, 15))
         if kind == "connected_person":
             self.add("temporary_approval", start)
             if end - start > 16 * 7 and self.rng.random() < 0.4:
@@ -286,14 +301,14 @@ class _Timeline:
     def visits(self, start: int, end: int, until18: bool, weekly_first: bool) -> None:
         day = self.late(start + 7, 0.1, 5)
         weekly_until = start + 28 if weekly_first else start
-        while day <= end:
+        while day <= min(end, self.horizon):
             self.add("visit", day)
             interval = 7 if day < weekly_until else (91 if until18 and day - start > 365 else 42)
             day = self.late(day + interval, 0.1, 21)
 
     def ppms(self, start: int, stop: int) -> None:
         day = start + self.rng.randint(10, 25)
-        while day <= stop and not self.permanent:
+        while day <= min(stop, self.horizon) and not self.permanent:
             self.add("ppm_held", day)
             day = self.late(day + 42, 0.15, 20)
 

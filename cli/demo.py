@@ -1,0 +1,72 @@
+"""`ptrack demo`: the whole product on the embedded default, with a synthetic caseload and nothing configured."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import output
+from cli.deadlines import print_table
+from cli.importing import print_reports
+from cli.state import state
+from tracker import services
+from tracker.config import Config
+from tracker.model import Status
+from tracker.store import DeadlineRow
+from tracker.synthetic import CaseloadShape, write_csvs
+
+DEMO_FILES = ("ptrack.db", "ptrack.db-wal", "ptrack.db-shm", "cases.csv", "people.csv", "events.csv")
+
+
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Option(
+        "--dir", metavar="DIR", help="Working directory for the demo database and CSV files.",
+    )] = Path("demo"),
+    children: Annotated[int, typer.Option("--children", min=1, help="How many children to generate.")] = 60,
+    teams: Annotated[int, typer.Option("--teams", min=1, max=26, help="How many teams.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic caseload.")] = 1,
+    show: Annotated[int, typer.Option("--show", min=0, help="At most this many deadlines in the list.")] = 25,
+) -> None:
+    """A self-contained demonstration: synthetic caseload, import, deadlines due soon or overdue, summary."""
+    s = state(ctx)
+    config = s.config if s.config_path is not None else Config()
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_FILES:  # a fresh run each time; only the demo's own files are removed
+        (directory / name).unlink(missing_ok=True)
+    shape = CaseloadShape(children=children, teams=teams, seed=seed, as_of=s.as_of)
+    files = write_csvs(directory, shape)
+    output.line(f"Generated {files.children} children, {files.event_count} events in {directory}/ "
+                f"(synthetic: initials only, @example.org addresses)")
+    url = f"sqlite:///{(directory / 'ptrack.db').resolve()}"
+    services.init_database(url)
+    store = services.open_store(url)
+    try:
+        calendar, ruleset = config.calendar(), config.ruleset()
+        reports = services.import_paths(store, [files.cases, files.people, files.events], fmt="auto",
+                                        dry_run=False, today=s.as_of, ruleset=ruleset, calendar=calendar)
+        print_reports(reports)
+        rows = services.query_deadlines(store, s.as_of, statuses=[Status.DUE_SOON, Status.OVERDUE])
+    finally:
+        store.close()
+    output.line()
+    print_table(rows, f"Due soon or overdue on {s.as_of.isoformat()}", limit=show)
+    output.line()
+    overdue_summary([r for r in rows if r.status is Status.OVERDUE])
+    output.line()
+    output.line(f"Explore: ptrack --db {url} deadlines --status all")
+    output.line(f"         ptrack --db {url} explain {rows[0].case_id if rows else 'C000001'}")
+
+
+def overdue_summary(rows: list[DeadlineRow]) -> None:
+    """A cross-tab of overdue deadlines: one row per rule, one column per team."""
+    counts = Counter((r.rule_id, r.team) for r in rows)
+    teams = sorted({r.team for r in rows})
+    rules = sorted({r.rule_id for r in rows}, key=lambda rule: -sum(counts[rule, t] for t in teams))
+    table_rows = [(rule, *(counts[rule, t] or "" for t in teams), sum(counts[rule, t] for t in teams))
+                  for rule in rules]
+    table_rows.append(("total", *(sum(counts[rule, t] for rule in rules) for t in teams), len(rows)))
+    output.table("Overdue by team and rule", ("rule", *teams, "total"), table_rows)
