@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cache
 
 from calendars.counting import Count, add_months, count_due
 from calendars.working_days import WorkingDayCalendar
@@ -27,7 +28,7 @@ class Anchor:
     day: date
     event_kind: str
     event_id: str
-    position: tuple[date, int] | None  # the anchor event's place in the timeline; None for derived anchors
+    position: int | None  # the anchor event's index in its scope (-1: the opening event); None if derived
     notes: tuple[str, ...] = ()
     counting: str | None = None  # replaces the count's wording for derived anchors
 
@@ -59,12 +60,11 @@ def _group_key(rule: Rule, scope: Scope, cand: _Candidate) -> tuple[str, str, in
 
 
 def _choose(group: list[_Candidate], as_of: date) -> Deadline:
+    if len(group) == 1:
+        return group[0].deadline
     ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
-    win = ranked[0].deadline
-    contributors = tuple(
-        Contributor(c.rule.rule_id, c.deadline.due, c.rule.scope, c.rule.pack) for c in ranked
-    )
-    return replace(win, contributors=contributors, status=win.status_on(as_of))
+    contributors = tuple(c.deadline.contributors[0] for c in ranked)
+    return replace(ranked[0].deadline, contributors=contributors)
 
 
 def _candidates(
@@ -104,16 +104,18 @@ def _anchors(
     kind, arg = rule.anchor_kind, rule.anchor_arg
     start = scope.start_event
     if kind in ("start", "start_then_each") and start is not None:
-        yield Anchor(1, start.date, start.kind, start.event_id, (start.date, _pos(scope, start)))
+        yield Anchor(1, start.date, start.kind, start.event_id, -1)
     if kind == "first":
-        found = scope.of_kind([arg])
-        if found:
-            e = found[0]
-            yield Anchor(1, e.date, e.kind, e.event_id, (e.date, _pos(scope, e)))
+        for i, e in enumerate(scope.events):
+            if e.kind == arg:
+                yield Anchor(1, e.date, e.kind, e.event_id, i)
+                break
     if kind in ("each", "start_then_each"):
-        offset = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
-        for k, e in enumerate(scope.of_kind([arg]), start=1):
-            yield Anchor(k + offset, e.date, e.kind, e.event_id, (e.date, _pos(scope, e)))
+        slot = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
+        for i, e in enumerate(scope.events):
+            if e.kind == arg:
+                slot += 1
+                yield Anchor(slot, e.date, e.kind, e.event_id, i)
     if kind == "age":
         yield from _age_anchor(rule, scope, ctx)
     if kind == "eligible_16":
@@ -125,13 +127,6 @@ def _anchors(
         yield from _rule_anchor(rule, scope, done)
     if kind == "review_after_age":
         yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
-
-
-def _pos(scope: Scope, event: Event) -> int:
-    for i, e in enumerate(scope.events):
-        if e is event:
-            return i
-    return -1  # the scope's own opening event sorts before everything in it
 
 
 def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:
@@ -200,17 +195,25 @@ def _candidate(
         met = None if met is not None and met.date > stop[0] else met
         cancelled_on, reason = stop
     soon = count_due(ctx.calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
+    last_working_day = due
+    if ctx.calendar.covers(due):
+        last_working_day = ctx.calendar.last_working_day(due)
+    else:  # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
+        notes.append(f"last working day not known: {due.year} is beyond the calendar's coverage "
+                     f"({ctx.calendar.first_year}-{ctx.calendar.last_year})")
     deadline = Deadline(
         key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.scopes.timeline.case.case_id,
         rule_id=rule.rule_id, obligation=rule.obligation, due=due,
-        last_working_day=ctx.calendar.last_working_day(due), status=status_on(due, soon, None, None, as_of),
+        last_working_day=last_working_day,
+        status=status_on(due, soon, met.date if met else None, cancelled_on, as_of),
         anchor_event=anchor.event_kind, anchor_event_id=anchor.event_id, anchor_date=anchor.day,
-        source=rule.citation, counting=anchor.counting or str(count), due_soon_from=min(soon, due),
+        source=rule.citation, counting=anchor.counting or _words(count), due_soon_from=min(soon, due),
         met_on=met.date if met else None, met_event_id=met.event_id if met else "",
         cancelled_on=cancelled_on, cancel_reason=reason,
         skipped=tuple((s.day, s.name) for s in result.skipped), notes=tuple(notes),
+        contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
     )
-    return _Candidate(rule, scope, replace(deadline, status=deadline.status_on(as_of)), notes)
+    return _Candidate(rule, scope, deadline, notes)
 
 
 def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
@@ -258,10 +261,13 @@ def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date
         window = scope.start or date.min
     else:
         window = anchor.day
-    for i, event in enumerate(scope.events):
-        if event.kind not in rule.met_by or event.date < window:
-            continue
-        if mode == "anchor" and anchor.position is not None and (event.date, i) <= anchor.position:
-            continue
-        return event
+    first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
+    for event in scope.events[first:]:
+        if event.kind in rule.met_by and event.date >= window:
+            return event
     return None
+
+
+@cache
+def _words(count: Count) -> str:
+    return str(count)

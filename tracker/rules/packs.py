@@ -113,13 +113,13 @@ class Rule:
     description: str = ""
     order: int = 0  # position in the rule set, for stable tie-breaks
 
-    @property
-    def anchor_kind(self) -> str:
-        return self.anchor.split(":", 1)[0]
+    anchor_kind: str = field(init=False)
+    anchor_arg: str = field(init=False)
 
-    @property
-    def anchor_arg(self) -> str:
-        return self.anchor.split(":", 1)[1] if ":" in self.anchor else ""
+    def __post_init__(self) -> None:
+        kind, _, arg = self.anchor.partition(":")
+        object.__setattr__(self, "anchor_kind", kind)
+        object.__setattr__(self, "anchor_arg", arg)
 
 
 @dataclass(frozen=True)
