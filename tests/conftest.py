@@ -1,0 +1,114 @@
+"""Database fixtures: every store test runs on SQLite (a temporary file) and on PostgreSQL.
+
+PostgreSQL comes from `PTRACK_TEST_POSTGRES_URL` (default: the local `test` database). Each test gets its own
+schema (selected through the connection's search_path) that is dropped afterwards, so parallel runs (xdist)
+never see each other's tables. An unreachable server skips the PostgreSQL tests, except with `CI=true`, where
+it fails them: CI must not go green by testing one database."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+
+# This conftest puts tests/ on sys.path, where tests/calendars would shadow the `calendars` package as a
+# namespace package; the repository root ahead of it keeps imports resolving to the real packages.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from calendars import WorkingDayCalendar, england_and_wales  # noqa: E402
+from tracker.rules import RuleSet, load_ruleset  # noqa: E402
+from tracker.store import Store, init_database, open_store  # noqa: E402
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("PTRACK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@cache
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it can."""
+    engine = create_engine(postgres_base_url(), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"PostgreSQL unreachable at {make_url(postgres_base_url()).render_as_string()}: {exc}"
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema that is dropped after the test."""
+    problem = postgres_problem()
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_base_url())
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ptrack.db'}"
+    url: str = request.getfixturevalue("postgres_schema_url")
+    return url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """An initialised, empty store."""
+    init_database(db_url)
+    opened = open_store(db_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkingDayCalendar:
+    return england_and_wales()
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return load_ruleset(["england"])
+
+
+def _write_csv(
+    path: Path, header: Sequence[str], rows: Sequence[Sequence[object]], *, bom: bool = False, crlf: bool = False
+) -> Path:
+    """A CSV file as a case system might export it (optionally Excel-style: BOM and CRLF line ends)."""
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n" if crlf else "\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def write_csv() -> Callable[..., Path]:
+    """`write_csv(path, header, rows, bom=False, crlf=False)`."""
+    return _write_csv
