@@ -11,10 +11,13 @@ A baseline measured on a sample and extrapolated says so in `baseline_label`.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypedDict
 
 
@@ -76,3 +79,55 @@ def self_peak_rss_mb() -> float:
 def log(message: str) -> None:
     """Progress on stderr, so the runner can show it while keeping stdout for the result."""
     print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+class TreePeakRss:
+    """Peak of the summed RSS of this process and all its descendants (e.g. recompute worker processes),
+    sampled every `interval` seconds from /proc while the `with` block runs. `ru_maxrss` cannot give this:
+    it is one process's peak. On systems without /proc, `peak_mb` stays at this process's own peak."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> TreePeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self_peak_rss_mb() if not Path("/proc/self/status").exists() else 0.0)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid()))
+            self._stop.wait(self.interval)
+
+
+def _tree_rss_mb(root: int) -> float:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total_kb = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total_kb / 1024

@@ -1,0 +1,136 @@
+"""Full recompute from the database with deadlines written back, on SQLite and PostgreSQL (SPEC §10: 100,000
+children, ~2 million events, <= 60 s each; peak memory <= 1.5 GB).
+
+Setup (not timed, in a separate process so its memory is not counted): a fresh database per backend, loaded with
+`import_paths` from the synthetic CSVs. Then, timed:
+- cold: every deadline deleted, then `tracker.services.recompute(store, ...)` for all cases: every deadline
+  is computed and inserted;
+- unchanged: the same recompute again: every deadline computed and compared, nothing written.
+Baseline, same run, same database: the naive per-case loop (read the case, read its events, compute, delete its
+deadlines, insert each one, commit) on a sample of cases, extrapolated to all cases and labelled so.
+PostgreSQL runs in a database created for the run and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import create_engine, delete
+
+from benchmarks.report import Figure, TreePeakRss, log, time_figure, timed
+from benchmarks.workload import (
+    AS_OF,
+    Setup,
+    default_setup,
+    extrapolate,
+    naive_recompute,
+    postgres_url,
+    shape,
+    sqlite_url,
+    synthetic_files,
+)
+from tracker.services import import_paths, init_database, open_store, recompute
+from tracker.store import schema as t
+from tracker.synthetic import SyntheticFiles
+
+TARGET_SECONDS = 60.0
+TARGET_RSS_MB = 1536.0
+
+
+def _load(url: str, paths: list[str]) -> None:
+    """Setup, in a child process: create the schema and import the caseload (which computes it once)."""
+    setup = default_setup()
+    init_database(url)
+    store = open_store(url)
+    try:
+        import_paths(store, paths, today=AS_OF, ruleset=setup.ruleset, calendar=setup.calendar)
+    finally:
+        store.close()
+
+
+def _clear_deadlines(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(t.deadline_history))
+            conn.execute(delete(t.deadlines))
+    finally:
+        engine.dispose()
+
+
+def _one_backend(label: str, database: AbstractContextManager[str], files: SyntheticFiles, setup: Setup,
+                 sample_cases: int) -> tuple[list[Figure], dict[str, Any]]:
+    with database as url:
+        log(f"{label}: loading {files.event_count:,} events (setup, not timed)")
+        paths = [str(files.cases), str(files.people), str(files.events)]
+        loader = multiprocessing.get_context("spawn").Process(target=_load, args=(url, paths))
+        _, load_s = timed(lambda: (loader.start(), loader.join()))
+        if loader.exitcode != 0:
+            raise RuntimeError(f"{label}: loading the caseload failed (exit {loader.exitcode})")
+        _clear_deadlines(url)
+        store = open_store(url)
+        try:
+            with TreePeakRss() as rss:
+                log(f"{label}: cold full recompute")
+                cold, cold_s = timed(lambda: recompute(store, setup.ruleset, setup.calendar, AS_OF))
+                log(f"{label}: unchanged full recompute")
+                warm, warm_s = timed(lambda: recompute(store, setup.ruleset, setup.calendar, AS_OF))
+        finally:
+            store.close()
+        log(f"{label}: naive baseline on {sample_cases:,} cases")
+        ids = _first_case_ids(files, sample_cases)
+        _, naive_sample_s = timed(lambda: naive_recompute(url, ids, setup, AS_OF))
+    naive_s = extrapolate(naive_sample_s, sample_cases, files.children)
+    base = f"per-case row-at-a-time, {sample_cases:,}-case sample, extrapolated"
+    figures = [
+        time_figure(f"{label}: full recompute, all deadlines written", cold_s, naive_s, base, TARGET_SECONDS),
+        time_figure(f"{label}: full recompute, nothing changed", warm_s, naive_s, base, TARGET_SECONDS),
+    ]
+    checks = {
+        "setup_load_s": round(load_s, 1), "cold_report": _plain(cold), "unchanged_report": _plain(warm),
+        "rss_main_mb": round(rss.peak_mb, 1), "meets_rss_target": rss.peak_mb <= TARGET_RSS_MB,
+        "baseline_sample_s": round(naive_sample_s, 2),
+    }
+    return figures, checks
+
+
+def _first_case_ids(files: SyntheticFiles, n: int) -> list[str]:
+    with files.cases.open(encoding="utf-8", newline="") as f:
+        rows = csv.DictReader(f)
+        return [row["case_id"] for _, row in zip(range(n), rows, strict=False)]
+
+
+def _plain(report: object) -> dict[str, Any]:
+    return {k: v for k, v in vars(report).items() if isinstance(v, int | float | str)}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    children, per_child, sample_cases = (2_000, 19.0, 50) if quick else (100_000, 19.0, 1_000)
+    setup = default_setup()
+    files, _ = timed(lambda: synthetic_files(shape(children, per_child)))
+    log(f"{children:,} children, {files.event_count:,} events")
+    figures: list[Figure] = []
+    checks: dict[str, Any] = {}
+    notes: list[str] = []
+    for label, database in (("SQLite", sqlite_url()), ("PostgreSQL", postgres_url())):
+        try:
+            more, checks[label] = _one_backend(label, database, files, setup, sample_cases)
+        except Exception as exc:  # one backend failing must not hide the other's figures
+            notes.append(f"{label}: not measured: {type(exc).__name__}: {exc}")
+            continue
+        figures += more
+        c = checks[label]
+        notes.append(f"{label}: peak RSS of the recompute phase (all processes) {c['rss_main_mb']:,.0f} MB"
+                     f" (target <= 1,536 MB); setup load {c['setup_load_s']} s")
+    return {
+        "name": "recompute_full",
+        "params": {"children": children, "events": files.event_count, "rule_packs": "england (default config)",
+                   "as_of": AS_OF.isoformat(), "baseline_sample_cases": sample_cases},
+        "rss_main_mb": max((c["rss_main_mb"] for c in checks.values()), default=0.0),
+        "figures": figures,
+        "checks": checks,
+        "notes": notes,
+    }
