@@ -31,7 +31,9 @@ def add_to_date(
     output.line(f"due: {output.d(result.due)} ({result.due.isoformat()})")
     output.line(f"last working day: {output.d(last)} ({last.isoformat()})")
     if result.skipped:
-        output.line("skipped: " + ", ".join(f"{s.name} {s.day.isoformat()}" for s in result.skipped))
+        named = [f"{s.name} {s.day.isoformat()}" for s in result.skipped if s.name not in ("Saturday", "Sunday")]
+        weekend = len(result.skipped) - len(named)
+        output.line("skipped: " + ", ".join(named + ([f"{weekend} weekend days"] if weekend else [])))
     if last != result.due:
         passed = cal.non_working_days(last, result.due)
         output.line("not working days (calendar limits never roll forward): "
@@ -47,7 +49,7 @@ def holidays(
     cal = state(ctx).calendar
     days = cal.holidays_in(year)
     output.table(
-        f"England and Wales bank holidays {year} ({cal.source})",
+        f"Bank holidays {year}, England and Wales",
         ("date", "day", "name"),
         ((day.isoformat(), day.strftime("%A"), name) for day, name in days),
     )

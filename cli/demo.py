@@ -65,7 +65,7 @@ def overdue_summary(rows: list[DeadlineRow]) -> None:
     """A cross-tab of overdue deadlines: one row per rule, one column per team."""
     counts = Counter((r.rule_id, r.team) for r in rows)
     teams = sorted({r.team for r in rows})
-    rules = sorted({r.rule_id for r in rows}, key=lambda rule: -sum(counts[rule, t] for t in teams))
+    rules = sorted({r.rule_id for r in rows}, key=lambda rule: (-sum(counts[rule, t] for t in teams), rule))
     table_rows = [(rule, *(counts[rule, t] or "" for t in teams), sum(counts[rule, t] for t in teams))
                   for rule in rules]
     table_rows.append(("total", *(sum(counts[rule, t] for rule in rules) for t in teams), len(rows)))

@@ -113,7 +113,7 @@ def resolve_config_path(
     env = os.environ if environ is None else environ
     if env.get(CONFIG_ENV):
         return Path(env[CONFIG_ENV])
-    local = (cwd or Path.cwd()) / DEFAULT_FILE
+    local = (cwd or Path()) / DEFAULT_FILE  # relative when in the cwd, so messages say "ptrack.toml"
     return local if local.is_file() else None
 
 
