@@ -44,6 +44,7 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             packages[name] = "-"
     return {
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpu": cpu, "cpus": os.cpu_count(), "memory": meminfo, "os": platform.platform(),
         "python": platform.python_version(), "packages": packages,
     }

@@ -25,8 +25,9 @@ from benchmarks.workload import (
     sqlite_url,
     synthetic_files,
 )
+from tracker import services
 from tracker.model import Status
-from tracker.services import import_paths, init_database, open_store, query_deadlines
+from tracker.services import RecomputeReport, import_paths, init_database, open_store, query_deadlines
 
 TARGET_SECONDS = 60.0
 AIM_SECONDS = 20.0
@@ -43,6 +44,15 @@ def run(quick: bool) -> dict[str, Any]:
     with sqlite_url() as url:
         init_database(url)
         store = open_store(url)
+        recompute_s: list[float] = []
+        real_recompute = services.recompute
+
+        def timed_recompute(*args: Any, **kwargs: Any) -> RecomputeReport:
+            report: RecomputeReport = real_recompute(*args, **kwargs)
+            recompute_s.append(report.seconds)
+            return report
+
+        services.recompute = timed_recompute  # to split the import's time into loading and recomputing
         try:
             with TreePeakRss() as rss:
                 log("ptrack: import_paths (with recompute)")
@@ -52,6 +62,7 @@ def run(quick: bool) -> dict[str, Any]:
                 log("ptrack: query_deadlines(overdue)")
                 overdue, query_s = timed(lambda: query_deadlines(store, AS_OF, statuses={Status.OVERDUE}))
         finally:
+            services.recompute = real_recompute
             store.close()
     rss_main = rss.peak_mb
     total_s = import_s + query_s
@@ -79,7 +90,8 @@ def run(quick: bool) -> dict[str, Any]:
         "rss_main_mb": round(rss_main, 1),
         "checks": {
             "overdue_listed": len(overdue), "rejected_rows": rejected,
-            "phases_s": {"import_and_recompute": round(import_s, 2), "query_overdue": round(query_s, 2)},
+            "phases_s": {"import_without_recompute": round(import_s - sum(recompute_s), 2),
+                         "recompute": round(sum(recompute_s), 2), "query_overdue": round(query_s, 2)},
             "aim_s": AIM_SECONDS, "meets_aim": total_s <= AIM_SECONDS,
             "rss_target_mb": TARGET_RSS_MB,
             "meets_rss_target": rss_main <= TARGET_RSS_MB,
@@ -87,7 +99,8 @@ def run(quick: bool) -> dict[str, Any]:
                                          "query": round(naive_query_s, 2)},
         },
         "notes": [
-            f"import {import_s:.1f} s (incl. recompute of affected cases) + overdue query {query_s:.2f} s; "
+            f"import {import_s - sum(recompute_s):.1f} s + recompute of the affected cases {sum(recompute_s):.1f} s "
+            f"+ overdue query {query_s:.2f} s; "
             f"{len(overdue):,} overdue; peak RSS of the ptrack phase (all processes) {rss_main:,.0f} MB "
             f"(target <= 1,536 MB)",
         ],
