@@ -12,15 +12,7 @@ import typer
 from cli import output
 from cli.state import UsageError, state
 from tracker import services
-from tracker.importing.report import ImportReport
-
-
-class FileFormat(StrEnum):
-    auto = "auto"
-    cases = "cases"
-    people = "people"
-    events = "events"
-    ssda903 = "ssda903"
+from tracker.importing import FORMATS, ImportReport
 
 
 class ReportFormat(StrEnum):
@@ -30,22 +22,25 @@ class ReportFormat(StrEnum):
 
 def import_files(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="CSV files to import.")],
-    fmt: Annotated[FileFormat, typer.Option(
-        "--format", help="What the files hold; auto recognises each file by its header.",
-    )] = FileFormat.auto,
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="CSV files to import (one or more).")],
+    fmt: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT",
+        help=f"What the files hold: auto (recognise each file by its header) or {', '.join(FORMATS)}.",
+    )] = "auto",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, write nothing.")] = False,
     report_format: Annotated[ReportFormat, typer.Option(
         "--format-report", help="How to print the import report.",
     )] = ReportFormat.text,
 ) -> None:
     """Import files, print a report (rows read, loaded, rejected with reasons); exit 1 if any row was rejected."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise UsageError(f"import: --format {fmt!r} is not a format; use auto, {', '.join(FORMATS)}")
     for path in paths:
         if not path.is_file():
             raise UsageError(f"import: no such file {str(path)!r}; check the path")
     s = state(ctx)
     reports = services.import_paths(
-        s.store, paths, fmt=fmt.value, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
+        s.store, paths, fmt=fmt, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
     )
     if report_format is ReportFormat.json:
         output.write_json([_as_json(r) for r in reports])
