@@ -19,12 +19,13 @@ from calendars import WorkingDayCalendar
 from tracker.importing import ImportReport, plan
 from tracker.importing.formats import Context
 from tracker.importing.load import import_file
-from tracker.model import Status, Timeline
+from tracker.model import Case, Status, Timeline
 from tracker.rules import RuleSet, compute
 from tracker.store import DeadlineRow, Store, init_database, open_store
 from tracker.store import queries as q
 from tracker.store import writes as w
-from tracker.store.recompute import RecomputeReport, count_cases, recompute_cases
+from tracker.store.engine import create_store_engine
+from tracker.store.recompute import RecomputeReport, count_cases, read_timelines, recompute_cases
 from tracker.store.rows import deadline_row
 
 META_LAST_IMPORT = "last_successful_import_at"
@@ -93,30 +94,37 @@ def recompute(
     cases = len(ids) if ids is not None else count_cases(store)
     workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
     report.workers = workers
+    if store.engine.url.database in (None, "", ":memory:"):
+        workers = 1  # an in-memory database is invisible to other processes
+    report.workers = workers
     with ExitStack() as stack:
         executor: Executor | None = None
         if workers > 1:
+            url = store.engine.url.render_as_string(hide_password=False)
             executor = stack.enter_context(ProcessPoolExecutor(
-                workers, mp_context=_fork_context(), initializer=_init_worker, initargs=(ruleset, calendar, as_of)
+                workers, mp_context=_fork_context(), initializer=_init_worker,
+                initargs=(url, ruleset, calendar, as_of),
             ))
         else:
-            _init_worker(ruleset, calendar, as_of)
-        return recompute_cases(store, _compute_rows, report, ids, executor=executor)
+            _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, as_of=as_of)
+        try:
+            return recompute_cases(store, _compute_rows, report, ids, executor=executor)
+        finally:
+            _WORKER.clear()
 
 
-# The engine's inputs in each worker process, set once by the pool initializer (inherited when forked).
-_ENGINE: tuple[RuleSet, WorkingDayCalendar, date] | None = None
+# What `_compute_rows` works with: in a worker process its own store connection, set by the pool initializer.
+_WORKER: dict[str, Any] = {}
 
 
-def _init_worker(ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> None:
-    global _ENGINE
-    _ENGINE = (ruleset, calendar, as_of)
+def _init_worker(url: str, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> None:
+    _WORKER.update(store=Store(create_store_engine(url)), ruleset=ruleset, calendar=calendar, as_of=as_of)
 
 
-def _compute_rows(timelines: list[Timeline]) -> list[dict[str, Any]]:
-    """The engine over a chunk of timelines, as deadline rows with their content hashes (pure)."""
-    assert _ENGINE is not None, "_init_worker was not called"
-    ruleset, calendar, as_of = _ENGINE
+def _compute_rows(cases: list[Case], contiguous: bool) -> list[dict[str, Any]]:
+    """Read a chunk of cases' events and run the engine over them: deadline rows with their content hashes."""
+    timelines = read_timelines(_WORKER["store"], cases, contiguous)
+    ruleset, calendar, as_of = _WORKER["ruleset"], _WORKER["calendar"], _WORKER["as_of"]
     return [deadline_row(d) for tl in timelines for d in compute(tl, ruleset, calendar, as_of)]
 
 

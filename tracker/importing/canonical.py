@@ -25,16 +25,31 @@ CHANNELS = frozenset({"teams", "slack", "email"})
 # Most weeks one extension may add: proceedings by 8 (CA 1989 s32(5)); Reg 24 approval by 8 (reg 25).
 MAX_EXTENSION_WEEKS = {"proceedings_extended": 8, "approval_extended": 8}
 
+# Cell parsers, built once rather than per row.
+_CHOICE_CHANNELS = partial(parse_choice, allowed=CHANNELS)
+_CHOICE_EVENT_REQUIRED = partial(parse_choice, allowed=EVENT_KINDS, required=True)
+_CHOICE_PERMANENCE_REQUIRED = partial(parse_choice, allowed=PERMANENCE_KINDS, required=True)
+_CHOICE_PLACEMENT = partial(parse_choice, allowed=PLACEMENT_KINDS)
+_CHOICE_ROLES = partial(parse_choice, allowed=ROLES)
+_EMAIL_REQUIRED = partial(parse_email, required=True)
+_TEXT_128 = partial(parse_text, longest=128)
+_TEXT_16 = partial(parse_text, longest=16)
+_TEXT_200 = partial(parse_text, longest=200)
+_TEXT_2000 = partial(parse_text, longest=2000)
+_TEXT_40 = partial(parse_text, longest=40)
+_TEXT_64 = partial(parse_text, longest=64)
+_TEXT_64_REQUIRED = partial(parse_text, longest=64, required=True)
+
 
 def parse_case(values: Mapping[str, str], ctx: Context) -> Case:
     dob = cell(values, "dob", parse_optional_date)
     if dob is not None and dob > ctx.today:
         raise RowError("dob", f"{dob.isoformat()} is after today ({ctx.today.isoformat()})")
     case = Case(
-        case_id=cell(values, "case_id", partial(parse_text, longest=64, required=True)),
-        initials=cell(values, "initials", partial(parse_text, longest=16)),
+        case_id=cell(values, "case_id", _TEXT_64_REQUIRED),
+        initials=cell(values, "initials", _TEXT_16),
         dob=dob,
-        team=cell(values, "team", partial(parse_text, longest=200)),
+        team=cell(values, "team", _TEXT_200),
         worker_email=cell(values, "worker_email", parse_email),
         manager_email=cell(values, "manager_email", parse_email),
         iro_email=cell(values, "iro_email", parse_email),
@@ -45,31 +60,31 @@ def parse_case(values: Mapping[str, str], ctx: Context) -> Case:
 
 def parse_person(values: Mapping[str, str], ctx: Context) -> Person:
     return Person(
-        email=cell(values, "email", partial(parse_email, required=True)),
-        name=cell(values, "name", partial(parse_text, longest=200)),
-        role=cell(values, "role", partial(parse_choice, allowed=ROLES)) or "worker",
-        team=cell(values, "team", partial(parse_text, longest=200)),
-        slack_user_id=cell(values, "slack_user_id", partial(parse_text, longest=64)),
-        channel=cell(values, "channel", partial(parse_choice, allowed=CHANNELS)),
+        email=cell(values, "email", _EMAIL_REQUIRED),
+        name=cell(values, "name", _TEXT_200),
+        role=cell(values, "role", _CHOICE_ROLES) or "worker",
+        team=cell(values, "team", _TEXT_200),
+        slack_user_id=cell(values, "slack_user_id", _TEXT_64),
+        channel=cell(values, "channel", _CHOICE_CHANNELS),
     )
 
 
 def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
-    case_id = cell(values, "case_id", partial(parse_text, longest=64, required=True))
-    kind = cell(values, "event", partial(parse_choice, allowed=EVENT_KINDS, required=True))
+    case_id = cell(values, "case_id", _TEXT_64_REQUIRED)
+    kind = cell(values, "event", _CHOICE_EVENT_REQUIRED)
     when = cell(values, "date", parse_date)
     check_event_date(case_id, when, ctx, case_column="case_id", date_column="date")
     event = Event(
-        event_id=cell(values, "event_id", partial(parse_text, longest=128)),
+        event_id=cell(values, "event_id", _TEXT_128),
         case_id=case_id,
         kind=kind,
         date=when,
-        placement_kind=cell(values, "placement_kind", partial(parse_choice, allowed=PLACEMENT_KINDS)),
+        placement_kind=cell(values, "placement_kind", _CHOICE_PLACEMENT),
         intended_until_18=cell(values, "intended_until_18", parse_yes_no),
         subkind=_subkind(values, kind),
         weeks=cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52))),
         short_break=bool(cell(values, "short_break", parse_yes_no)),
-        note=cell(values, "note", partial(parse_text, longest=2000)),
+        note=cell(values, "note", _TEXT_2000),
     )
     if not event.event_id:
         event = replace(event, event_id=generated_event_id(event))
@@ -78,10 +93,10 @@ def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
 
 def _subkind(values: Mapping[str, str], event: str) -> str:
     if event == "permanence_achieved":
-        return cell(values, "kind", partial(parse_choice, allowed=PERMANENCE_KINDS, required=True))
+        return cell(values, "kind", _CHOICE_PERMANENCE_REQUIRED)
     if event == "review_held":
         return cell(values, "kind", partial(parse_choice, allowed=frozenset({"additional"})))
-    return cell(values, "kind", partial(parse_text, longest=40)).lower()
+    return cell(values, "kind", _TEXT_40).lower()
 
 
 def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str, date_column: str) -> None:

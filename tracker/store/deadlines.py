@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +17,8 @@ from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, selec
 
 from tracker.model import Case, Event, Timeline
 from tracker.store import schema as t
-from tracker.store.rows import row_event
 
-_EVENT_COLS = [c for c in t.events.c if c.name not in ("id", "source", "content_hash", "batch_id")]
+_EVENT_COLS = [t.events.c[f.name] for f in fields(Event)]
 
 
 @dataclass
@@ -67,8 +66,8 @@ def timelines_for(conn: Connection, cases: Sequence[Case], contiguous: bool) -> 
     else:
         stmt = stmt.where(ev.case_id.in_([c.case_id for c in cases]))
     by_case: dict[str, list[Event]] = defaultdict(list)
-    for row in conn.execute(stmt).mappings():
-        by_case[row["case_id"]].append(row_event(row))
+    for row in conn.execute(stmt):  # columns in Event's field order
+        by_case[row[1]].append(Event(*row))
     return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases]
 
 
@@ -80,11 +79,7 @@ def write_deadlines(
     computed_at: datetime,
 ) -> DeadlineCounts:
     """Replace the stored deadlines of `case_ids` by `rows` (from `rows.deadline_row`), keeping history."""
-    d = t.deadlines
-    stored: dict[tuple[str, str], Any] = {}
-    for i in range(0, len(case_ids), 900):
-        for r in conn.execute(select(d).where(d.c.case_id.in_(case_ids[i:i + 900]))).mappings():
-            stored[(r["case_id"], r["key"])] = r
+    stored = _stored_hashes(conn, case_ids)
     counts = DeadlineCounts()
     new: list[dict[str, Any]] = []
     changed: list[tuple[Any, dict[str, Any]]] = []
@@ -100,14 +95,13 @@ def write_deadlines(
             restamp.append(old["id"])
         else:
             counts.unchanged += 1
-    _archive(conn, [old for old, _ in changed], "changed", computed_at)
-    _archive(conn, list(stored.values()), "disappeared", computed_at)
-    if stored:
-        ids = [r["id"] for r in stored.values()]
-        for i in range(0, len(ids), 900):
-            conn.execute(delete(d).where(d.c.id.in_(ids[i:i + 900])))
+    _archive(conn, [old["id"] for old, _ in changed], "changed", computed_at)
+    gone = [r["id"] for r in stored.values()]
+    _archive(conn, gone, "disappeared", computed_at)
+    for i in range(0, len(gone), 900):
+        conn.execute(delete(t.deadlines).where(t.deadlines.c.id.in_(gone[i:i + 900])))
     if new:
-        conn.execute(insert(d), new)
+        conn.execute(insert(t.deadlines), new)
     _update(conn, [(old["id"], full) for old, full in changed])
     _restamp(conn, restamp, versions, computed_at)
     counts.inserted, counts.updated, counts.archived = len(new), len(changed), len(stored)
@@ -115,12 +109,26 @@ def write_deadlines(
     return counts
 
 
-def _archive(conn: Connection, old_rows: list[Any], reason: str, now: datetime) -> None:
-    if old_rows:
+def _stored_hashes(conn: Connection, case_ids: Sequence[str]) -> dict[tuple[str, str], Any]:
+    """What is needed to decide what changed, without reading whole rows: id, hash and versions by key."""
+    d = t.deadlines.c
+    cols = (d.id, d.case_id, d.key, d.content_hash, d.ruleset_version, d.calendar_version)
+    stored: dict[tuple[str, str], Any] = {}
+    for i in range(0, len(case_ids), 900):
+        for r in conn.execute(select(*cols).where(d.case_id.in_(case_ids[i:i + 900]))).mappings():
+            stored[(r["case_id"], r["key"])] = r
+    return stored
+
+
+def _archive(conn: Connection, ids: list[int], reason: str, now: datetime) -> None:
+    """Copy the stored rows `ids` into deadline_history with the reason."""
+    d = t.deadlines
+    for i in range(0, len(ids), 900):
+        rows = conn.execute(select(d).where(d.c.id.in_(ids[i:i + 900]))).mappings()
         conn.execute(insert(t.deadline_history), [
             {**{k: v for k, v in r.items() if k != "id"}, "deadline_pk": r["id"], "reason": reason,
              "archived_at": now}
-            for r in old_rows
+            for r in rows
         ])
 
 

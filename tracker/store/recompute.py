@@ -1,9 +1,11 @@
-"""The recompute pipeline: read a chunk of cases with their events, have the engine compute (in this process
-or in worker processes), write back what changed. The engine is injected as a function from timelines to
-deadline rows (`rows.deadline_row`), so the store never imports the rules.
+"""The recompute pipeline: list the cases a chunk at a time; for each chunk read the events and compute (in
+this process, or in worker processes that read the database themselves); write back what changed, in this
+process, in case order. The engine is injected as a function from a chunk of cases to deadline rows
+(`rows.deadline_row`), so the store never imports the rules.
 
-With an executor, reading and writing in this process overlap the computing in the workers: up to
-`IN_FLIGHT` chunks are out at once, and results are written in case order."""
+With an executor, up to `IN_FLIGHT` chunks are out at once, so the single writer (this process) and the
+workers' reading and computing overlap. Each chunk is its own transaction: an interrupted recompute leaves
+every case either as before or recomputed, and running it again finishes the job."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from tracker.store import schema as t
 from tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
 from tracker.store.writes import set_meta
 
-ChunkComputer = Callable[[list[Timeline]], list[dict[str, Any]]]
+ChunkComputer = Callable[[list[Case], bool], list[dict[str, Any]]]
+"""(cases in id order, whether they are every case between the first and the last) -> deadline rows"""
 IN_FLIGHT = 4
 
 
@@ -79,10 +82,11 @@ def recompute_cases(
             report.add(write_deadlines(conn, ids, rows, versions, computed_at))
 
     for cases in case_chunks(store.engine, case_ids, chunk_size):
-        timelines = _read(store, cases, contiguous=case_ids is None)
+        contiguous = case_ids is None
         report.cases += len(cases)
         ids = [c.case_id for c in cases]
-        pending.append((ids, executor.submit(compute_rows, timelines) if executor else compute_rows(timelines)))
+        work = executor.submit(compute_rows, cases, contiguous) if executor else compute_rows(cases, contiguous)
+        pending.append((ids, work))
         if len(pending) >= (IN_FLIGHT if executor else 1):
             write_one()
     while pending:
@@ -97,6 +101,6 @@ def recompute_cases(
     return report
 
 
-def _read(store: Store, cases: list[Case], contiguous: bool) -> list[Timeline]:
+def read_timelines(store: Store, cases: list[Case], contiguous: bool) -> list[Timeline]:
     with store.reading("reading events") as conn:
         return timelines_for(conn, cases, contiguous)
