@@ -36,10 +36,7 @@ def _placement_at(scope: Scope, ctx: Context, day: date) -> Scope | None:
 def conditions_hold(
     when: Mapping[str, object], scope: Scope, ctx: Context, day: date, slot: int, rule: Rule
 ) -> bool:
-    for name, expected in when.items():
-        if not _holds(name, expected, scope, ctx, day, slot, rule):
-            return False
-    return True
+    return all(_holds(name, expected, scope, ctx, day, slot, rule) for name, expected in when.items())
 
 
 def _holds(  # noqa: PLR0911 - one branch per documented condition reads best

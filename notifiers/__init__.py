@@ -1,0 +1,1 @@
+"""Notification channels (Teams, Slack, email, folder) behind one interface."""
