@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from calendars import WorkingDayCalendar
+from tracker.errors import CalendarError, PtrackError
 from tracker.importing import ImportReport, plan
 from tracker.importing.formats import Context
 from tracker.importing.load import import_file
 from tracker.model import Case, Status, Timeline
 from tracker.rules import RuleSet, compute
-from tracker.store import DeadlineRow, Store, init_database, open_store
+from tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store
 from tracker.store import queries as q
 from tracker.store import writes as w
 from tracker.store.engine import create_store_engine
-from tracker.store.recompute import RecomputeReport, count_cases, read_timelines, recompute_cases
+from tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
 from tracker.store.rows import deadline_row
 
 META_LAST_IMPORT = "last_successful_import_at"
@@ -103,12 +104,12 @@ def recompute(
             url = store.engine.url.render_as_string(hide_password=False)
             executor = stack.enter_context(ProcessPoolExecutor(
                 workers, mp_context=_fork_context(), initializer=_init_worker,
-                initargs=(url, ruleset, calendar, as_of),
+                initargs=(url, ruleset, calendar, report),
             ))
         else:
-            _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, as_of=as_of)
+            _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, report=report)
         try:
-            return recompute_cases(store, _compute_rows, report, ids, executor=executor)
+            return recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
         finally:
             _WORKER.clear()
 
@@ -117,15 +118,29 @@ def recompute(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(url: str, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> None:
-    _WORKER.update(store=Store(create_store_engine(url)), ruleset=ruleset, calendar=calendar, as_of=as_of)
+def _init_worker(url: str, ruleset: RuleSet, calendar: WorkingDayCalendar, report: RecomputeReport) -> None:
+    _WORKER.update(store=Store(create_store_engine(url)), ruleset=ruleset, calendar=calendar, report=report)
 
 
-def _compute_rows(cases: list[Case], contiguous: bool) -> list[dict[str, Any]]:
-    """Read a chunk of cases' events and run the engine over them: deadline rows with their content hashes."""
-    timelines = read_timelines(_WORKER["store"], cases, contiguous)
-    ruleset, calendar, as_of = _WORKER["ruleset"], _WORKER["calendar"], _WORKER["as_of"]
-    return [deadline_row(d) for tl in timelines for d in compute(tl, ruleset, calendar, as_of)]
+def _recompute_chunk(cases: list[Case], contiguous: bool) -> DeadlineCounts:
+    report: RecomputeReport = _WORKER["report"]
+    return recompute_chunk(_WORKER["store"], cases, contiguous, _compute_rows, report)
+
+
+def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The engine over a chunk of timelines, as deadline rows with their content hashes. A case the engine
+    cannot compute (a date past the calendar's coverage, say) is reported, not allowed to stop the others."""
+    ruleset, calendar, as_of = _WORKER["ruleset"], _WORKER["calendar"], _WORKER["report"].as_of
+    rows: list[dict[str, Any]] = []
+    failed: list[tuple[str, str]] = []
+    for tl in timelines:
+        try:
+            deadlines = compute(tl, ruleset, calendar, as_of)
+        except (PtrackError, CalendarError) as exc:
+            failed.append((tl.case.case_id, str(exc)))
+            continue
+        rows.extend(deadline_row(d) for d in deadlines)
+    return rows, failed
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from calendars import WorkingDayCalendar
+from calendars import WorkingDayCalendar, england_and_wales
 from tracker import services
 from tracker.model import Status
 from tracker.rules import RuleSet, load_ruleset
@@ -106,3 +106,28 @@ def test_the_timeline_is_oldest_first(spec_examples: Store) -> None:
     assert [(e.event_id, e.kind) for e in timeline.events] == [
         ("x3-las", "looked_after_start"), ("x3-r1", "review_held")]
     assert timeline.case.team == "Team A"
+
+
+def test_a_case_the_engine_cannot_compute_is_reported_and_keeps_its_deadlines(
+    spec_examples: Store, ruleset: RuleSet
+) -> None:
+    before = services.query_deadlines(spec_examples, TODAY, case_id="X1")
+    narrow = england_and_wales(2024, 2026)  # X2's 2022 anchor is outside this calendar
+    report = services.recompute(spec_examples, ruleset, narrow, TODAY, ["X1", "X2"])
+    assert [case_id for case_id, _ in report.failed] == ["X2"]
+    assert "2022" in report.failed[0][1]
+    assert [r.rule_id for r in services.query_deadlines(spec_examples, TODAY, case_id="X2")] != []
+    assert len(services.query_deadlines(spec_examples, TODAY, case_id="X1")) == len(before)
+
+
+def test_worker_processes_give_the_same_deadlines(spec_examples: Store, ruleset: RuleSet,
+                                                  calendar: WorkingDayCalendar,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    before = services.query_deadlines(spec_examples, TODAY)
+    with spec_examples.transaction() as conn:
+        stored = conn.execute(t.deadlines.delete()).rowcount
+    monkeypatch.setattr(services, "PARALLEL_FROM_CASES", 1)
+    report = services.recompute(spec_examples, ruleset, calendar, TODAY)
+    assert report.workers == 2 and report.inserted == stored
+    after = services.query_deadlines(spec_examples, TODAY)
+    assert [r.deadline for r in after] == [r.deadline for r in before]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ class DeadlineCounts:
     updated: int = 0
     unchanged: int = 0
     archived: int = 0  # moved to history because the engine no longer produces them
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (case id, error): left as they were
 
 
 def _case(row: Row[Any]) -> Case:

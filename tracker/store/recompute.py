@@ -1,11 +1,11 @@
-"""The recompute pipeline: list the cases a chunk at a time; for each chunk read the events and compute (in
-this process, or in worker processes that read the database themselves); write back what changed, in this
-process, in case order. The engine is injected as a function from a chunk of cases to deadline rows
-(`rows.deadline_row`), so the store never imports the rules.
+"""The recompute pipeline. This process lists the cases in id order a chunk at a time; each chunk is one job
+that reads the chunk's events, runs the engine, compares content hashes and writes back what changed, in its
+own transaction. Jobs run here or in worker processes (each with its own connection), so on two cores the
+reading, computing and writing of different chunks overlap. An interrupted recompute leaves every case
+either as before or recomputed; running it again finishes the job.
 
-With an executor, up to `IN_FLIGHT` chunks are out at once, so the single writer (this process) and the
-workers' reading and computing overlap. Each chunk is its own transaction: an interrupted recompute leaves
-every case either as before or recomputed, and running it again finishes the job."""
+The engine is injected as a function from timelines to deadline rows (`rows.deadline_row`), so the store
+never imports the rules."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,15 +25,18 @@ from tracker.store import schema as t
 from tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
 from tracker.store.writes import set_meta
 
-ChunkComputer = Callable[[list[Case], bool], list[dict[str, Any]]]
-"""(cases in id order, whether they are every case between the first and the last) -> deadline rows"""
-IN_FLIGHT = 4
+RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
+"""timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
+ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
+"""(cases in id order, whether they are every case between the first and the last) -> what was written"""
+IN_FLIGHT = 4  # jobs queued per worker pool: enough to keep every worker busy, few enough to bound memory
 
 
 @dataclass
 class RecomputeReport:
     """What a recompute did. `deadlines` = inserted + updated + unchanged (what the engine produced);
-    `archived` deadlines were no longer produced and moved to history."""
+    `archived` deadlines were no longer produced and moved to history. `failed` lists the cases the engine
+    could not compute (e.g. a date beyond the calendar), with the error: their stored deadlines are kept."""
 
     as_of: date
     ruleset_version: str
@@ -46,6 +49,8 @@ class RecomputeReport:
     archived: int = 0
     workers: int = 1
     seconds: float = 0.0
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, counts: DeadlineCounts) -> None:
         self.inserted += counts.inserted
@@ -53,6 +58,7 @@ class RecomputeReport:
         self.unchanged += counts.unchanged
         self.archived += counts.archived
         self.deadlines += counts.inserted + counts.updated + counts.unchanged
+        self.failed.extend(counts.failed)
 
 
 def count_cases(store: Store) -> int:
@@ -62,43 +68,51 @@ def count_cases(store: Store) -> int:
 
 def recompute_cases(
     store: Store,
-    compute_rows: ChunkComputer,
+    job: ChunkJob,
     report: RecomputeReport,
     case_ids: Sequence[str] | None,
     *,
     executor: Executor | None = None,
     chunk_size: int = 1000,
 ) -> RecomputeReport:
-    """Recompute `case_ids` (None: all cases, streamed in id order) and write the results back."""
+    """Run `job` over `case_ids` (None: all cases, streamed in id order), a chunk at a time."""
     started = time.perf_counter()
-    versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
-    computed_at = datetime.now(UTC)
-    pending: deque[tuple[list[str], Future[list[dict[str, Any]]] | list[dict[str, Any]]]] = deque()
-
-    def write_one() -> None:
-        ids, result = pending.popleft()
-        rows = result.result() if isinstance(result, Future) else result
-        with store.transaction("writing deadlines") as conn:
-            report.add(write_deadlines(conn, ids, rows, versions, computed_at))
-
+    pending: deque[Future[DeadlineCounts]] = deque()
     for cases in case_chunks(store.engine, case_ids, chunk_size):
-        contiguous = case_ids is None
         report.cases += len(cases)
-        ids = [c.case_id for c in cases]
-        work = executor.submit(compute_rows, cases, contiguous) if executor else compute_rows(cases, contiguous)
-        pending.append((ids, work))
-        if len(pending) >= (IN_FLIGHT if executor else 1):
-            write_one()
+        if executor is None:
+            report.add(job(cases, case_ids is None))
+            continue
+        pending.append(executor.submit(job, cases, case_ids is None))
+        if len(pending) >= IN_FLIGHT * report.workers:
+            report.add(pending.popleft().result())
     while pending:
-        write_one()
+        report.add(pending.popleft().result())
     if case_ids is None:
         with store.transaction("recording the recompute") as conn:
             set_meta(conn, {
-                "last_recompute_at": computed_at.isoformat(timespec="seconds"),
-                "last_recompute_as_of": report.as_of.isoformat(), **{f"last_{k}": v for k, v in versions.items()},
+                "last_recompute_at": report.computed_at.isoformat(timespec="seconds"),
+                "last_recompute_as_of": report.as_of.isoformat(),
+                "last_ruleset_version": report.ruleset_version,
+                "last_calendar_version": report.calendar_version,
             })
     report.seconds = time.perf_counter() - started
     return report
+
+
+def recompute_chunk(
+    store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport
+) -> DeadlineCounts:
+    """One job: read the cases' events, compute, write back what changed."""
+    timelines = read_timelines(store, cases, contiguous)
+    rows, failed = compute_rows(timelines)
+    skip = {case_id for case_id, _ in failed}
+    versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
+    with store.transaction("writing deadlines") as conn:
+        ids = [c.case_id for c in cases if c.case_id not in skip]
+        counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
+    counts.failed = failed
+    return counts
 
 
 def read_timelines(store: Store, cases: list[Case], contiguous: bool) -> list[Timeline]:
