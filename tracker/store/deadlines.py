@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, update
 
 from tracker.model import Case, Event, Timeline
 from tracker.store import schema as t
+from tracker.store.bulk import bulk_insert
 
 _EVENT_COLS = [t.events.c[f.name] for f in fields(Event)]
 
@@ -101,8 +102,7 @@ def write_deadlines(
     _archive(conn, gone, "disappeared", computed_at)
     for i in range(0, len(gone), 900):
         conn.execute(delete(t.deadlines).where(t.deadlines.c.id.in_(gone[i:i + 900])))
-    if new:
-        conn.execute(insert(t.deadlines), new)
+    bulk_insert(conn, t.deadlines, new)
     _update(conn, [(old["id"], full) for old, full in changed])
     _restamp(conn, restamp, versions, computed_at)
     counts.inserted, counts.updated, counts.archived = len(new), len(changed), len(stored)
@@ -126,7 +126,7 @@ def _archive(conn: Connection, ids: list[int], reason: str, now: datetime) -> No
     d = t.deadlines
     for i in range(0, len(ids), 900):
         rows = conn.execute(select(d).where(d.c.id.in_(ids[i:i + 900]))).mappings()
-        conn.execute(insert(t.deadline_history), [
+        bulk_insert(conn, t.deadline_history, [
             {**{k: v for k, v in r.items() if k != "id"}, "deadline_pk": r["id"], "reason": reason,
              "archived_at": now}
             for r in rows

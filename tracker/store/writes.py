@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from tracker.model import Case, Event, Person
 from tracker.store import schema as t
+from tracker.store.bulk import bulk_insert
 from tracker.store.rows import event_row
 
 LOOKUP_CHUNK = 900  # ids per IN (...) query, under SQLite's bound-parameter limit everywhere
@@ -126,8 +127,7 @@ def _apply_rows(
     new = [r for eid, r in incoming.items() if eid not in stored]
     changed = [r for eid, r in incoming.items() if eid in stored and stored[eid]["content_hash"] != r["content_hash"]]
     counts.unchanged = len(incoming) - len(new) - len(changed)
-    if new:
-        conn.execute(insert(ev), new)
+    bulk_insert(conn, ev, new)
     if changed:
         old = [stored[r["event_id"]] for r in changed]
         history = [
@@ -135,7 +135,7 @@ def _apply_rows(
              "replaced_at": now}
             for o in old
         ]
-        conn.execute(insert(t.event_history), history)
+        bulk_insert(conn, t.event_history, history)
         cols = [c for c in changed[0] if c not in ("source", "event_id")]
         stmt = update(ev).where(ev.c.id == bindparam("v_id")).values({c: bindparam(f"v_{c}") for c in cols})
         conn.execute(stmt, [
@@ -166,7 +166,7 @@ def finish_batch(conn: Connection, batch_id: int, **values: Any) -> None:
 def add_rejects(conn: Connection, batch_id: int, rejects: Sequence[tuple[str, int, str, str]]) -> None:
     """Rejected rows as (file name, line, field, reason)."""
     if rejects:
-        conn.execute(insert(t.rejected_rows), [
+        bulk_insert(conn, t.rejected_rows, [
             {"batch_id": batch_id, "file_name": f, "line": line, "field": fld, "reason": reason}
             for f, line, fld, reason in rejects
         ])
