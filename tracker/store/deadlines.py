@@ -116,7 +116,7 @@ def _stored_hashes(conn: Connection, case_ids: Sequence[str]) -> dict[tuple[str,
     cols = (d.id, d.case_id, d.key, d.content_hash, d.ruleset_version, d.calendar_version)
     stored: dict[tuple[str, str], Any] = {}
     for i in range(0, len(case_ids), 900):
-        for r in conn.execute(select(*cols).where(d.case_id.in_(case_ids[i:i + 900]))).mappings():
+        for r in conn.execute(select(*cols).where(d.case_id.in_(case_ids[i:i + 900]))).mappings().all():
             stored[(r["case_id"], r["key"])] = r
     return stored
 

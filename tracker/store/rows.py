@@ -62,9 +62,9 @@ def row_event(row: Mapping[Any, Any]) -> Event:
 def _explanation(d: Deadline) -> str:
     return json.dumps(
         {
-            "skipped": [[day.isoformat(), name] for day, name in d.skipped],
-            "contributors": [[c.rule_id, c.due.isoformat(), c.scope, c.pack] for c in d.contributors],
-            "notes": list(d.notes),
+            "skipped": [(str(day), name) for day, name in d.skipped],
+            "contributors": [(c.rule_id, str(c.due), c.scope, c.pack) for c in d.contributors],
+            "notes": d.notes,
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -72,16 +72,15 @@ def _explanation(d: Deadline) -> str:
 
 
 def deadline_row(d: Deadline) -> dict[str, Any]:
-    """The stored columns of a deadline (status is derived on read) and `content_hash` over all of them."""
-    row: dict[str, Any] = {
-        "case_id": d.case_id, "key": d.key, "rule_id": d.rule_id, "obligation": d.obligation, "due": d.due,
-        "last_working_day": d.last_working_day, "anchor_event": d.anchor_event,
-        "anchor_event_id": d.anchor_event_id, "anchor_date": d.anchor_date, "source": d.source,
-        "counting": d.counting, "due_soon_from": d.due_soon_from, "met_on": d.met_on,
-        "met_event_id": d.met_event_id, "cancelled_on": d.cancelled_on, "cancel_reason": d.cancel_reason,
-        "explanation": _explanation(d),
-    }
-    row["content_hash"] = _digest(tuple(row[f] for f in DEADLINE_FIELDS))
+    """The stored columns of a deadline (status is derived on read) and `content_hash` over all of them.
+    Runs once per deadline per recompute (millions), hence the flat tuple and one string to hash."""
+    values = (
+        d.case_id, d.key, d.rule_id, d.obligation, d.due, d.last_working_day, d.anchor_event, d.anchor_event_id,
+        d.anchor_date, d.source, d.counting, d.due_soon_from, d.met_on, d.met_event_id, d.cancelled_on,
+        d.cancel_reason, _explanation(d),
+    )
+    row = dict(zip(DEADLINE_FIELDS, values, strict=True))
+    row["content_hash"] = hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
     return row
 
 
