@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,10 +45,20 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             packages[name] = "-"
     return {
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpu": cpu, "cpus": os.cpu_count(), "memory": meminfo, "os": platform.platform(),
         "python": platform.python_version(), "packages": packages,
     }
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return done.stdout.strip()
 
 
 def run_one(name: str, quick: bool) -> dict[str, Any]:

@@ -131,3 +131,10 @@ def _tree_rss_mb(root: int) -> float:
         except OSError:
             continue
     return total_kb / 1024
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its reaped children (e.g. a finished worker pool): the difference
+    across a phase says how much work it did, whatever else the machine was running meanwhile."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
