@@ -257,3 +257,18 @@ def test_an_import_is_recorded_as_a_batch(run_import: Importer, files, store: St
 def test_an_unknown_case_timeline_is_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="case 'C404'"):
         services.case_timeline(store, "C404")
+
+
+def test_an_import_never_deletes_what_a_later_file_leaves_out(run_import: Importer, files, store: Store) -> None:
+    run_import(*files())
+    [_, report] = run_import(*files(EVENTS[:1]))
+    assert counts(report) == (1, 0, 1, 0, 0)
+    assert count(store, t.events) == 3 and count(store, t.cases) == 3
+
+
+def test_the_same_event_id_twice_in_one_file_is_a_correction(run_import: Importer, files, store: Store) -> None:
+    twice = [*EVENTS, ["E1", "C1", "looked_after_start", "2024-12-18", "", "", "", "", ""]]
+    [_, report] = run_import(*files(twice))
+    assert counts(report) == (4, 3, 0, 1, 0)
+    assert [e.date for e in services.case_timeline(store, "C1").events if e.event_id == "E1"] == [
+        date(2024, 12, 18)]

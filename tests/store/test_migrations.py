@@ -62,9 +62,19 @@ def test_works_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "elsewhere" / "new" / "ptrack.db").exists()
 
 
-def test_an_uninitialised_database_is_refused_with_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match=r"not initialised: run `ptrack init`"):
-        open_store(f"sqlite:///{tmp_path / 'empty.db'}")
+def test_an_uninitialised_database_is_refused_with_the_fix(db_url: str) -> None:
+    engine = create_store_engine(db_url)
+    with engine.begin() as conn:  # the database exists, the schema does not
+        conn.exec_driver_sql("CREATE TABLE unrelated (x INTEGER)")
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"is not initialised: run `ptrack init`"):
+        open_store(db_url)
+
+
+def test_a_missing_sqlite_file_is_not_created_by_opening_it(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"no database at .*missing.db: run `ptrack init`"):
+        open_store(f"sqlite:///{tmp_path / 'missing.db'}")
+    assert not (tmp_path / "missing.db").exists()
 
 
 def test_an_unreachable_server_is_one_line_without_the_password() -> None:
@@ -77,3 +87,8 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
 
 def test_head_revision_is_the_initial_schema() -> None:
     assert head_revision() == "0001"
+
+
+def test_a_malformed_url_is_a_store_error() -> None:
+    with pytest.raises(StoreError, match="is not valid"):
+        open_store("not a url at all://")

@@ -11,8 +11,16 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from tracker.errors import StoreError
 from tracker.store.deadlines import DeadlineCounts
-from tracker.store.engine import check_current, create_store_engine, safe_url, store_errors, upgrade
+from tracker.store.engine import (
+    check_current,
+    create_store_engine,
+    safe_url,
+    sqlite_file,
+    store_errors,
+    upgrade,
+)
 from tracker.store.queries import DeadlineRow
 from tracker.store.writes import WriteCounts
 
@@ -55,6 +63,9 @@ def init_database(url: str) -> None:
 
 def open_store(url: str) -> Store:
     """Connect to an initialised database; `StoreError` if it is unreachable or not at the newest schema."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        raise StoreError(f"no database at {path}: run `ptrack init` to create it")
     engine = create_store_engine(url)
     try:
         check_current(engine)

@@ -39,6 +39,17 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError as exc:
+        raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 @contextmanager
 def store_errors(url: str, doing: str) -> Iterator[None]:
     """Turn SQLAlchemy and OS errors into one-line `StoreError`s naming the database and the operation."""
@@ -63,14 +74,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def create_store_engine(url: str) -> Engine:
     url = normalise_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"database URL {url!r} is not valid: {exc}") from exc
+    path = sqlite_file(url)
     with store_errors(url, "connecting"):
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("sqlite"):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:

@@ -73,8 +73,7 @@ def _upsert(conn: Connection, table: Any, pk: str, rows: list[dict[str, Any]]) -
         new = [r for k, r in by_key.items() if k not in stored]
         changed = [r for k, r in by_key.items() if k in stored and stored[k] != r]
         counts.unchanged += len(chunk) - len(new) - len(changed)
-        if new:
-            conn.execute(insert(table), new)
+        bulk_insert(conn, table, new)
         if changed:
             values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in changed[0] if c != pk}
             stmt = update(table).where(key_col == bindparam("v_key")).values(values)
