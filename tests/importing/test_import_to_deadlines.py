@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -128,6 +129,6 @@ def test_worker_processes_give_the_same_deadlines(spec_examples: Store, ruleset:
         stored = conn.execute(t.deadlines.delete()).rowcount
     monkeypatch.setattr(services, "PARALLEL_FROM_CASES", 1)
     report = services.recompute(spec_examples, ruleset, calendar, TODAY)
-    assert report.workers == 2 and report.inserted == stored
+    assert report.workers == min(2, os.cpu_count() or 1) and report.inserted == stored
     after = services.query_deadlines(spec_examples, TODAY)
     assert [r.deadline for r in after] == [r.deadline for r in before]
