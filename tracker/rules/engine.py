@@ -31,6 +31,11 @@ class Anchor:
     position: int | None  # the anchor event's index in its scope (-1: the opening event); None if derived
     notes: tuple[str, ...] = ()
     counting: str | None = None  # replaces the count's wording for derived anchors
+    base: date | None = None  # the date the count runs from, when not the anchor event's own date
+
+    @property
+    def count_from(self) -> date:
+        return self.base or self.day
 
 
 @dataclass
@@ -148,10 +153,10 @@ def _rule_anchor(
             if cand.rule.rule_id == rule.anchor_arg:
                 d = cand.deadline
                 yield Anchor(
-                    1, d.due, d.anchor_event, d.anchor_event_id, None,
+                    1, d.anchor_date, d.anchor_event, d.anchor_event_id, None,
                     (f"moves with {rule.anchor_arg}: due {d.due.isoformat()} ({d.counting} from "
                      f"{d.anchor_event} {d.anchor_date.isoformat()})",),
-                    counting=f"the due date of {rule.anchor_arg}",
+                    counting=f"the due date of {rule.anchor_arg}", base=d.due,
                 )
                 return
 
@@ -182,7 +187,8 @@ def _candidate(
     rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date
 ) -> _Candidate:
     count = _count_for(rule, scope, ctx, anchor)
-    result = count_due(ctx.calendar, anchor.day, count, anchor_day_counts=bool(ctx.settings["anchor_day_counts"]))
+    result = count_due(ctx.calendar, anchor.count_from, count,
+                       anchor_day_counts=bool(ctx.settings["anchor_day_counts"]))
     due, notes = result.due, list(anchor.notes)
     if count.unit.value == "CD" and ctx.settings["anchor_day_counts"] and count.n > 0:
         due -= timedelta(days=1)
