@@ -1,0 +1,185 @@
+"""The notification policy with a fixed clock: offsets, grouping, escalations, the window, closure days,
+absence cover and withdrawal (SPEC §6). No database: plain values in, decisions out."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calendars import WorkingDayCalendar, england_and_wales
+from tracker.policy import (
+    Absence,
+    DeadlineState,
+    Kind,
+    OpenItem,
+    PendingItem,
+    PolicySettings,
+    Reason,
+    decide,
+    owed_for,
+    withdrawals,
+)
+from tracker.policy.content import payload_items, render
+
+LONDON = ZoneInfo("Europe/London")
+CAL = england_and_wales(2020, 2035)
+SETTINGS = PolicySettings()
+
+
+def at(day: str, clock: str = "08:00") -> datetime:
+    return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), tzinfo=LONDON)
+
+
+def item(due: str, case: str = "C1", rule: str = "visit_statutory", **kw: object) -> OpenItem:
+    values: dict[str, object] = dict(
+        case_id=case, deadline_key=f"{rule}#1", rule_id=rule, rule_title="Statutory visit",
+        due=date.fromisoformat(due), initials="AB", worker_email="worker@example.org",
+        manager_email="manager@example.org", iro_email="iro@example.org", team="CiC 1",
+    )
+    values.update(kw)
+    return OpenItem(**values)  # type: ignore[arg-type]
+
+
+def owed(i: OpenItem, day: str, cal: WorkingDayCalendar = CAL) -> list[tuple[str, Kind, str, date]]:
+    return [(o.person, o.kind, o.stage, o.owed_on) for o in owed_for(i, date.fromisoformat(day), cal, SETTINGS)]
+
+
+# -- reminders at 10, 3 and 0 working days before due -------------------------------------------------------------
+
+
+def test_reminder_days_count_working_days_back_over_christmas() -> None:
+    due_wed_30_dec = item("2026-12-30")
+    # 3 working days before Wed 30 Dec 2026 skips Mon 28 Dec (Boxing Day substitute) and Fri 25 Dec.
+    assert owed(due_wed_30_dec, "2026-12-23") == [("worker@example.org", Kind.REMINDER, "wd-3", date(2026, 12, 23))]
+    assert owed(due_wed_30_dec, "2026-12-14") == [("worker@example.org", Kind.REMINDER, "wd-10", date(2026, 12, 14))]
+    assert owed(due_wed_30_dec, "2026-12-11") == []
+    assert owed(due_wed_30_dec, "2026-12-30") == [("worker@example.org", Kind.DUE_TODAY, "wd-0", date(2026, 12, 30))]
+
+
+def test_a_missed_reminder_morning_is_caught_up_once_with_the_same_key() -> None:
+    due = item("2026-12-30")
+    # 15 Dec is after the 10-day reminder day: the same stage (same dedup key) is still owed, never a new one.
+    assert owed(due, "2026-12-15") == owed(due, "2026-12-14")
+
+
+def test_due_on_a_sunday_reminds_on_the_friday_before() -> None:
+    assert owed(item("2026-11-29"), "2026-11-27")[0][1:] == (Kind.DUE_TODAY, "wd-0", date(2026, 11, 27))
+
+
+# -- overdue: grouped, escalated ----------------------------------------------------------------------------------
+
+
+def test_overdue_items_of_one_person_arrive_as_one_message() -> None:
+    items = [item("2026-11-20", case=f"C{i}") for i in range(3)]
+    plan = decide(items, [], CAL, SETTINGS, at("2026-11-24", "08:00"))
+    overdue = [m for m in plan.messages if m.kind is Kind.OVERDUE]
+    assert len(overdue) == 1 and len(overdue[0].items) == 3
+    assert overdue[0].recipient == "worker@example.org" and overdue[0].reason is Reason.QUEUED
+
+
+def test_the_manager_is_told_on_the_third_working_day_overdue_not_before() -> None:
+    due_mon = item("2026-11-16")
+    assert Kind.ESCALATION_MANAGER not in {k for _, k, _, _ in owed(due_mon, "2026-11-18")}
+    assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+3", date(2026, 11, 19)) in owed(due_mon, "2026-11-19")
+    # later days repeat the same key: escalated once
+    assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+3", date(2026, 11, 19)) in owed(due_mon, "2026-11-25")
+
+
+def test_the_iro_is_told_when_an_iro_relevant_rule_is_overdue() -> None:
+    review = item("2026-11-20", rule="cla_review_second", iro_relevant=True, audience=frozenset({"worker", "iro"}))
+    visit = item("2026-11-20")
+    assert ("iro@example.org", Kind.ESCALATION_IRO, "overdue", date(2026, 11, 23)) in owed(review, "2026-11-23")
+    assert not [o for o in owed(visit, "2026-11-23") if o[1] is Kind.ESCALATION_IRO]
+
+
+def test_the_iro_is_told_when_the_second_review_is_held_with_no_permanence_plan() -> None:
+    plan_due = item("2026-12-15", rule="permanence_plan_by_second_review", iro_relevant=True,
+                    second_review_held_on=date(2026, 11, 24))
+    assert ("iro@example.org", Kind.ESCALATION_IRO, "no_permanence_plan", date(2026, 11, 24)) in owed(
+        plan_due, "2026-11-25")
+    not_yet_held = item("2026-12-15", rule="permanence_plan_by_second_review", iro_relevant=True)
+    assert not [o for o in owed(not_yet_held, "2026-11-25") if o[1] is Kind.ESCALATION_IRO]
+
+
+# -- the delivery window, closure days --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("owed_at", "sent_at", "reason"), [
+    (at("2026-11-24", "19:00"), at("2026-11-25", "08:00"), Reason.DEFERRED_OUTSIDE_WINDOW),
+    (at("2026-11-27", "19:00"), at("2026-11-30", "08:00"), Reason.DEFERRED_OUTSIDE_WINDOW),  # Friday -> Monday
+    (at("2026-11-25", "06:30"), at("2026-11-25", "08:00"), Reason.DEFERRED_OUTSIDE_WINDOW),
+    (at("2026-11-28", "10:00"), at("2026-11-30", "08:00"), Reason.DEFERRED_NON_WORKING_DAY),  # Saturday
+    (at("2026-12-24", "18:00"), at("2026-12-29", "08:00"), Reason.DEFERRED_OUTSIDE_WINDOW),  # over Christmas
+    (at("2026-11-25", "17:59"), at("2026-11-25", "17:59"), Reason.QUEUED),
+])
+def test_a_message_owed_outside_the_window_waits_for_the_next_opening(
+    owed_at: datetime, sent_at: datetime, reason: Reason
+) -> None:
+    plan = decide([item("2026-11-20")], [], CAL, SETTINGS, owed_at)
+    assert {(m.reason, m.not_before) for m in plan.messages} == {(reason, sent_at.astimezone(UTC))}
+
+
+def test_a_closure_day_defers_delivery_to_the_next_open_working_day() -> None:
+    cal = england_and_wales(2020, 2035, closure_days=[date(2026, 12, 29), date(2026, 12, 30)])
+    plan = decide([item("2026-12-22")], [], cal, SETTINGS, at("2026-12-29", "09:00"))
+    assert {m.reason for m in plan.messages} == {Reason.DEFERRED_CLOSURE_DAY}
+    assert {m.not_before for m in plan.messages} == {at("2026-12-31", "08:00").astimezone(UTC)}
+    assert cal.is_working_day(date(2026, 12, 29))  # statutory counting is untouched
+
+
+def test_summer_time_opening_is_0800_london_0700_utc() -> None:
+    plan = decide([item("2027-06-01")], [], CAL, SETTINGS, at("2027-06-01", "19:00"))
+    assert {m.not_before for m in plan.messages} == {datetime(2027, 6, 2, 7, 0, tzinfo=UTC)}
+
+
+# -- absence ----------------------------------------------------------------------------------------------------
+
+
+def test_an_absent_worker_gets_nothing_and_the_cover_gets_it_marked_as_cover() -> None:
+    away = [Absence("worker@example.org", date(2026, 11, 23), date(2026, 11, 27), "cover@example.org")]
+    plan = decide([item("2026-11-20")], away, CAL, SETTINGS, at("2026-11-25", "09:00"))
+    nudges = [m for m in plan.messages if m.kind is Kind.OVERDUE]
+    assert [(m.recipient, m.cover_for) for m in nudges] == [("cover@example.org", "worker@example.org")]
+    assert {d.reason for d in nudges[0].items} == {Reason.REDIRECTED_ABSENT}
+    assert nudges[0].items[0].person == "worker@example.org"  # the dedup key stays the worker's
+
+
+def test_an_absent_worker_without_cover_is_told_on_their_return() -> None:
+    away = [Absence("worker@example.org", date(2026, 11, 23), date(2026, 11, 27))]
+    plan = decide([item("2026-12-09")], away, CAL, SETTINGS, at("2026-11-25", "09:00"))
+    assert [(m.recipient, m.reason, m.not_before) for m in plan.messages] == [
+        ("worker@example.org", Reason.DEFERRED_ABSENT, at("2026-11-30", "08:00").astimezone(UTC))]
+
+
+# -- dedup, withdrawal, content -----------------------------------------------------------------------------------
+
+
+def test_what_is_already_queued_is_deduplicated_not_queued_again() -> None:
+    first = decide([item("2026-11-20")], [], CAL, SETTINGS, at("2026-11-25", "08:00"))
+    keys = {d.dedup_key for m in first.messages for d in m.items}
+    again = decide([item("2026-11-20")], [], CAL, SETTINGS, at("2026-11-25", "14:00"), already_queued=keys)
+    assert again.messages == ()
+    assert {d.reason for d in again.decisions} == {Reason.DEDUPLICATED}
+
+
+def test_met_or_cancelled_deadlines_withdraw_their_pending_items() -> None:
+    pending = [PendingItem(1, 10, "C1", "a"), PendingItem(2, 10, "C2", "b"), PendingItem(3, 11, "C3", "c"),
+               PendingItem(4, 12, "C4", "d")]
+    states = {("C1", "a"): DeadlineState(met_on=date(2026, 11, 24)), ("C2", "b"): DeadlineState(),
+              ("C3", "c"): DeadlineState(cancelled_on=date(2026, 11, 25)),
+              ("C4", "d"): DeadlineState(met_on=date(2026, 11, 26))}  # met tomorrow: still owed today
+    w = withdrawals(pending, states, date(2026, 11, 25))
+    assert w.items == {1: Reason.SUPPRESSED_MET, 3: Reason.SUPPRESSED_CANCELLED}
+    assert w.messages == {11: Reason.SUPPRESSED_CANCELLED}
+    assert w.shrunk == {10}
+
+
+def test_content_has_reference_initials_rule_due_days_and_link_but_no_name() -> None:
+    items = [item("2026-11-20", case="C42")]
+    payload = payload_items(items, "https://cases.example/child/{case_id}")
+    msg = render("k", "overdue", "worker@example.org", "", payload, date(2026, 11, 25))
+    assert "C42 (AB): Statutory visit, due Fri 20 Nov 2026, 5 days overdue https://cases.example/child/C42" \
+        in msg.text
+    assert set(payload[0]) == {"case_id", "key", "initials", "rule_id", "rule_title", "due", "link"}
