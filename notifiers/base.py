@@ -41,6 +41,7 @@ class Message:
     recipient_slack_id: str = ""
     cover_for: str = ""  # set when delivered to a cover person for an absent colleague
     html: str = ""  # optional rich body (digest)
+    team: str = ""  # the case's team: picks the team's Teams webhook ([teams."NAME"] teams_webhook_env)
     extra: dict[str, str] = field(default_factory=dict)
 
 

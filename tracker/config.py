@@ -28,10 +28,13 @@ CONFIG_ENV = "PTRACK_CONFIG"
 DEFAULT_FILE = "ptrack.toml"
 CHANNEL_KINDS: dict[str, frozenset[str]] = {
     "folder": frozenset({"path"}),
-    "smtp": frozenset({"host", "port", "starttls", "sender", "username_env", "password_env", "timeout"}),
-    "graph": frozenset({"tenant_id", "client_id", "client_secret_env", "sender", "base_url", "timeout"}),
+    "smtp": frozenset({"host", "port", "starttls", "sender", "username_env", "password_env", "timeout",
+                       "ca_bundle"}),
+    "graph": frozenset({"tenant_id", "client_id", "client_secret_env", "sender", "base_url", "timeout",
+                        "authority_base_url", "ca_bundle"}),
     "slack": frozenset({"token_env", "base_url", "timeout"}),
-    "teams": frozenset({"webhook_env", "timeout"}),
+    "teams": frozenset({"webhook_env", "timeout", "mention"}),  # the older name of teams_workflow
+    "teams_workflow": frozenset({"webhook_env", "timeout", "mention"}),
 }
 _WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 

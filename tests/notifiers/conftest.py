@@ -1,0 +1,165 @@
+"""Fixtures for the notifier contract suite: one `Harness` per channel, built through `build_notifiers` from a
+real config and environment, talking to the real local peer in `notifier_peers`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+from notifier_peers import (
+    CLIENT_TIMEOUT,
+    GRAPH_CLIENT_ID,
+    GRAPH_SECRET,
+    GRAPH_TENANT,
+    GRAPH_TOKEN,
+    SLACK_TOKEN,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    HttpPeer,
+    SmtpPeer,
+    closed_port,
+    graph_route,
+    make_certificate,
+    server_context,
+    slack_route,
+    teams_route,
+)
+
+from notifiers.base import Message, MessageItem, Notifier
+from notifiers.registry import build_notifiers
+from tracker.config import parse_config
+
+PERSON_NAME = "Wilhelmina Featherstonehaugh"  # in the data, never in what a channel delivers
+WEBHOOK_SIG = "WEBHOOKSIGNATURE0123456789"
+CHANNELS = ["folder", "teams", "slack", "smtp", "graph"]
+
+
+def sample_message(email: str = "worker42@council.example") -> Message:
+    items = (
+        MessageItem("CASE-1042", "J.B.", "cla_review_second", "Second CLA review", date(2026, 12, 2), 5,
+                    "https://case-system.example/child/CASE-1042"),
+        MessageItem("CASE-2077", "A.K.", "health_assessment_initial", "Initial health assessment",
+                    date(2026, 11, 20), -3),
+    )
+    return Message(
+        key=f"{email}|CASE-1042|reminder|2026-11-25", kind="reminder", recipient_email=email,
+        subject="ptrack: 2 deadlines need you", text="Two statutory deadlines are coming up or overdue.",
+        items=items, team="Children in Care 1", extra={"worker_name": PERSON_NAME},
+    )
+
+
+@dataclass
+class Harness:
+    """One channel wired to its peer. `build(broken=True)` points the channel at a closed port."""
+
+    channel: str
+    build: Callable[..., Notifier]
+    delivered: Callable[[], list[str]]
+    secrets: list[str] = field(default_factory=list)
+    peer: HttpPeer | SmtpPeer | None = None
+    retry_after_supported: bool = True
+
+    def set_mode(self, mode: str) -> None:
+        assert self.peer is not None
+        self.peer.mode = mode
+
+
+def notifier_from(toml: str, env: dict[str, str], name: str) -> Notifier:
+    return build_notifiers(parse_config(toml), env)[name]
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def http_peer() -> Iterator[Callable[..., HttpPeer]]:
+    peers: list[HttpPeer] = []
+
+    def start(route: Callable[..., tuple[int, dict[str, str], bytes]], tls: bool | None = None,
+              cert: tuple[Path, Path] | None = None) -> HttpPeer:
+        peers.append(HttpPeer(route, server_context(cert) if tls and cert else None))
+        return peers[-1]
+
+    yield start
+    for peer in peers:
+        peer.close()
+
+
+@pytest.fixture(params=CHANNELS)
+def harness(request: pytest.FixtureRequest, tmp_path: Path, certificate: tuple[Path, Path],
+            http_peer: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    builder = {"folder": _folder, "teams": _teams, "slack": _slack, "smtp": _smtp, "graph": _graph}
+    yield from builder[request.param](tmp_path, certificate, http_peer)
+
+
+def _folder(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    folder = tmp / "outbox"
+
+    def build(broken: bool = False) -> Notifier:
+        return notifier_from(f'[channels.files]\nkind = "folder"\npath = "{folder}"\n', {}, "files")
+
+    def delivered() -> list[str]:
+        return [p.read_text() for p in sorted(folder.glob("*.*"))]
+
+    yield Harness("folder", build, delivered)
+
+
+def _teams(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    peer = start(teams_route)
+    path = f"/workflows/0a1b2c3d/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers&sig={WEBHOOK_SIG}"
+
+    def build(broken: bool = False) -> Notifier:
+        url = f"http://127.0.0.1:{closed_port() if broken else peer.port}{path}"
+        toml = ('[channels.teams]\nkind = "teams_workflow"\n'
+                f'timeout = {CLIENT_TIMEOUT}\n[teams."Children in Care 1"]\nteams_webhook_env = "PTRACK_TEAMS_CIC1"\n')
+        return notifier_from(toml, {"PTRACK_TEAMS_CIC1": url}, "teams")
+
+    secrets = [f"{peer.base}{path}", WEBHOOK_SIG]
+    yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer)
+
+
+def _slack(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    peer = start(slack_route)
+
+    def build(broken: bool = False) -> Notifier:
+        port = closed_port() if broken else peer.port
+        toml = (f'[channels.chat]\nkind = "slack"\ntoken_env = "PTRACK_SLACK_TOKEN"\n'
+                f'base_url = "http://127.0.0.1:{port}/api/"\ntimeout = {CLIENT_TIMEOUT}\n')
+        return notifier_from(toml, {"PTRACK_SLACK_TOKEN": SLACK_TOKEN}, "chat")
+
+    yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer)
+
+
+def _smtp(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    peer = SmtpPeer(server_context(cert))
+
+    def build(broken: bool = False, password: str = SMTP_PASSWORD) -> Notifier:
+        port = closed_port() if broken else peer.port
+        toml = (f'[channels.email]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\n'
+                f'sender = "ptrack@council.example"\nusername_env = "U"\npassword_env = "P"\n'
+                f'timeout = {CLIENT_TIMEOUT}\nca_bundle = "{cert[0]}"\n')
+        return notifier_from(toml, {"U": SMTP_USER, "P": password}, "email")
+
+    try:
+        yield Harness("smtp", build, peer.delivered, [SMTP_PASSWORD], peer, retry_after_supported=False)
+    finally:
+        peer.close()
+
+
+def _graph(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+    peer = start(graph_route, tls=True, cert=cert)
+
+    def build(broken: bool = False, secret: str = GRAPH_SECRET, ca_bundle: str = str(cert[0])) -> Notifier:
+        base = f"https://127.0.0.1:{closed_port()}" if broken else peer.base
+        toml = (f'[channels.email]\nkind = "graph"\ntenant_id = "{GRAPH_TENANT}"\nclient_id = "{GRAPH_CLIENT_ID}"\n'
+                f'client_secret_env = "PTRACK_GRAPH_SECRET"\nsender = "ptrack@council.example"\n'
+                f'authority_base_url = "{base}"\nbase_url = "{base}"\ntimeout = {CLIENT_TIMEOUT}\n'
+                f'ca_bundle = "{ca_bundle}"\n')
+        return notifier_from(toml, {"PTRACK_GRAPH_SECRET": secret}, "email")
+
+    yield Harness("graph", build, lambda: peer.bodies("/sendMail"), [GRAPH_SECRET, GRAPH_TOKEN], peer)
