@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 
 from tracker.errors import StoreError
 from tracker.store import init_database, open_store
-from tracker.store.engine import create_store_engine, head_revision
+from tracker.store.engine import create_store_engine, current_revision, head_revision
 from tracker.store.schema import metadata
 
 TABLES = {
@@ -51,7 +51,7 @@ def test_indexes_for_overdue_queries_and_cases(db_url: str) -> None:
         event_ix = {tuple(ix["column_names"]) for ix in insp.get_indexes("events")}
     finally:
         engine.dispose()
-    assert ("due",) in deadline_ix
+    assert ("closed_on", "due") in deadline_ix
     assert ("case_id", "key") in deadline_uq | deadline_ix
     assert ("case_id", "date") in event_ix
 
@@ -85,8 +85,13 @@ def test_an_unreachable_server_is_one_line_without_the_password() -> None:
     assert message.startswith("database postgresql+psycopg://someone:***@127.0.0.1:1/nowhere")
 
 
-def test_head_revision_is_the_initial_schema() -> None:
-    assert head_revision() == "0001"
+def test_init_brings_the_database_to_the_newest_migration(db_url: str) -> None:
+    init_database(db_url)
+    engine = create_store_engine(db_url)
+    try:
+        assert current_revision(engine) == head_revision() is not None
+    finally:
+        engine.dispose()
 
 
 def test_a_malformed_url_is_a_store_error() -> None:

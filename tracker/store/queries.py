@@ -56,11 +56,11 @@ def _prefilter(as_of: date, statuses: Collection[Status]) -> ColumnElement[bool]
     d = t.deadlines.c
     if not statuses or not set(statuses) <= _OPEN:
         return None
-    still_open = and_(
-        or_(d.met_on.is_(None), d.met_on > as_of), or_(d.cancelled_on.is_(None), d.cancelled_on > as_of)
-    )
+    still_open = or_(d.closed_on.is_(None), d.closed_on > as_of)
     if set(statuses) == {Status.OVERDUE}:
-        return and_(d.due < as_of, still_open)
+        return and_(still_open, d.due < as_of)
+    if set(statuses) == {Status.DUE_SOON}:
+        return and_(still_open, d.due >= as_of, d.due_soon_from <= as_of)
     return still_open
 
 
@@ -72,8 +72,7 @@ def deadline_query(
         select(d, c.c.initials, c.c.team, c.c.worker_email, c.c.manager_email, c.c.iro_email)
         .join(c, c.c.case_id == d.c.case_id)
         .where(d.c.anchor_date <= as_of)
-        .order_by(d.c.due, d.c.case_id, d.c.key)
-    )
+    )  # no ORDER BY: it would steer the planner to the due index instead of (closed_on, due); sorted after
     if case_id is not None:
         stmt = stmt.where(d.c.case_id == case_id)
     if team is not None:
@@ -103,6 +102,7 @@ def query_deadlines(
             dl, row["initials"], row["team"], row["worker_email"], row["manager_email"], row["iro_email"],
             row["ruleset_version"], row["calendar_version"], row["computed_at"],
         ))
+    out.sort(key=lambda r: (r.deadline.due, r.deadline.case_id, r.deadline.key))
     return out
 
 

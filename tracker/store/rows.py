@@ -6,11 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from tracker.model import Contributor, Deadline, Event, Status
+from tracker.model import Contributor, Deadline, Event, status_on
 
 DEADLINE_FIELDS = (
     "case_id", "key", "rule_id", "obligation", "due", "last_working_day", "anchor_event", "anchor_event_id",
@@ -80,6 +79,8 @@ def deadline_row(d: Deadline) -> dict[str, Any]:
         d.cancel_reason, _explanation(d),
     )
     row = dict(zip(DEADLINE_FIELDS, values, strict=True))
+    closed = [x for x in (d.met_on, d.cancelled_on) if x is not None]
+    row["closed_on"] = min(closed) if closed else None
     row["content_hash"] = hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
     return row
 
@@ -87,9 +88,10 @@ def deadline_row(d: Deadline) -> dict[str, Any]:
 def row_deadline(row: Mapping[Any, Any], as_of: date) -> Deadline:
     """A stored deadline, with `status` derived for `as_of`."""
     expl = json.loads(row["explanation"])
-    d = Deadline(
+    status = status_on(row["due"], row["due_soon_from"], row["met_on"], row["cancelled_on"], as_of)
+    return Deadline(
         key=row["key"], case_id=row["case_id"], rule_id=row["rule_id"], obligation=row["obligation"],
-        due=row["due"], last_working_day=row["last_working_day"], status=Status.UPCOMING,
+        due=row["due"], last_working_day=row["last_working_day"], status=status,
         anchor_event=row["anchor_event"], anchor_event_id=row["anchor_event_id"], anchor_date=row["anchor_date"],
         source=row["source"], counting=row["counting"], due_soon_from=row["due_soon_from"],
         met_on=row["met_on"], met_event_id=row["met_event_id"], cancelled_on=row["cancelled_on"],
@@ -101,4 +103,3 @@ def row_deadline(row: Mapping[Any, Any], as_of: date) -> Deadline:
         ),
         notes=tuple(expl["notes"]),
     )
-    return replace(d, status=d.status_on(as_of))

@@ -173,6 +173,9 @@ def _deadline_columns() -> list[Column[Any]]:
         Column("met_event_id", String(128), nullable=False, server_default=""),
         Column("cancelled_on", Date, nullable=True),
         Column("cancel_reason", Text, nullable=False, server_default=""),
+        # The earlier of met_on and cancelled_on (NULL while open): "open on D" is closed_on NULL or > D,
+        # one indexable column instead of an OR over two.
+        Column("closed_on", Date, nullable=True),
         Column("explanation", Text, nullable=False),  # JSON: skipped days, contributors, notes
         Column("ruleset_version", String(100), nullable=False),
         Column("calendar_version", String(100), nullable=False),
@@ -188,7 +191,9 @@ deadlines = Table(
     *_deadline_columns(),
     UniqueConstraint("case_id", "key"),
 )
-Index("ix_deadlines_due", deadlines.c.due)
+# Open and overdue deadlines by due date: `closed_on IS NULL AND due < D` is one index range. (A plain index on
+# due is deliberately absent: planners prefer it for `due < D`, which matches nearly every historic row.)
+Index("ix_deadlines_closed_on_due", deadlines.c.closed_on, deadlines.c.due)
 
 deadline_history = Table(
     "deadline_history",
