@@ -1,5 +1,6 @@
-"""Fixtures for the notifier contract suite: one `Harness` per channel, built through `build_notifiers` from a
-real config and environment, talking to the real local peer in `notifier_peers`."""
+"""The notifier contract suite's harness: one `Harness` per channel, built through `build_notifiers` from a real
+config and environment, talking to the real local peer in `notifier_peers`. The fixtures are in conftest.py
+(kept apart: several conftest modules share the name `conftest`, so tests import from here)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pytest
 from notifier_peers import (
     CLIENT_TIMEOUT,
     GRAPH_CLIENT_ID,
@@ -22,7 +22,6 @@ from notifier_peers import (
     SmtpPeer,
     closed_port,
     graph_route,
-    make_certificate,
     server_context,
     slack_route,
     teams_route,
@@ -71,33 +70,7 @@ def notifier_from(toml: str, env: dict[str, str], name: str) -> Notifier:
     return build_notifiers(parse_config(toml), env)[name]
 
 
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return make_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def http_peer() -> Iterator[Callable[..., HttpPeer]]:
-    peers: list[HttpPeer] = []
-
-    def start(route: Callable[..., tuple[int, dict[str, str], bytes]], tls: bool | None = None,
-              cert: tuple[Path, Path] | None = None) -> HttpPeer:
-        peers.append(HttpPeer(route, server_context(cert) if tls and cert else None))
-        return peers[-1]
-
-    yield start
-    for peer in peers:
-        peer.close()
-
-
-@pytest.fixture(params=CHANNELS)
-def harness(request: pytest.FixtureRequest, tmp_path: Path, certificate: tuple[Path, Path],
-            http_peer: Callable[..., HttpPeer]) -> Iterator[Harness]:
-    builder = {"folder": _folder, "teams": _teams, "slack": _slack, "smtp": _smtp, "graph": _graph}
-    yield from builder[request.param](tmp_path, certificate, http_peer)
-
-
-def _folder(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+def folder_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     folder = tmp / "outbox"
 
     def build(broken: bool = False) -> Notifier:
@@ -109,7 +82,7 @@ def _folder(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) 
     yield Harness("folder", build, delivered)
 
 
-def _teams(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+def teams_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = start(teams_route)
     path = f"/workflows/0a1b2c3d/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers&sig={WEBHOOK_SIG}"
 
@@ -123,7 +96,7 @@ def _teams(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -
     yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer)
 
 
-def _slack(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+def slack_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = start(slack_route)
 
     def build(broken: bool = False) -> Notifier:
@@ -135,7 +108,7 @@ def _slack(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -
     yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer)
 
 
-def _smtp(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+def smtp_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = SmtpPeer(server_context(cert))
 
     def build(broken: bool = False, password: str = SMTP_PASSWORD) -> Notifier:
@@ -151,7 +124,7 @@ def _smtp(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) ->
         peer.close()
 
 
-def _graph(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
+def graph_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = start(graph_route, tls=True, cert=cert)
 
     def build(broken: bool = False, secret: str = GRAPH_SECRET, ca_bundle: str = str(cert[0])) -> Notifier:

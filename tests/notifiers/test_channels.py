@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from conftest import PERSON_NAME, Harness, sample_message
+from notifier_harness import PERSON_NAME, Harness, sample_message
 from notifier_peers import SLACK_TOKEN, SLACK_USER, HttpPeer, make_certificate, slack_route, teams_route
 
 from notifiers.base import DeliveryError

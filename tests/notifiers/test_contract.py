@@ -13,7 +13,7 @@ import time
 import traceback
 
 import pytest
-from conftest import PERSON_NAME, Harness, sample_message
+from notifier_harness import PERSON_NAME, Harness, sample_message
 from notifier_peers import SLOW_SECONDS
 
 from notifiers.base import DeliveryError
