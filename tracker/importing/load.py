@@ -19,6 +19,7 @@ from tracker.store import Store, WriteCounts
 from tracker.store import writes as w
 
 CHUNK = 5000
+ANALYZE_FROM = 20_000  # rows loaded before the table's statistics are first refreshed, then at 4x, 16x...
 
 
 class _Rollback(Exception):
@@ -61,6 +62,7 @@ def _load(
 ) -> None:
     records: list[Record] = []
     rejects: list[Reject] = []
+    analyze_at = ANALYZE_FROM
     for item in fmt.records(path, ctx):
         report.rows_read += 1
         if isinstance(item, Reject):
@@ -71,7 +73,12 @@ def _load(
         if len(records) >= CHUNK or len(rejects) >= CHUNK:
             _flush(conn, fmt, records, rejects, report, batch_id)
             records, rejects = [], []
+            if report.rows_loaded >= analyze_at:  # keep the planner's idea of the table's size current
+                w.refresh_statistics(conn, fmt.target)
+                analyze_at *= 4
     _flush(conn, fmt, records, rejects, report, batch_id)
+    if report.rows_loaded >= ANALYZE_FROM:
+        w.refresh_statistics(conn, fmt.target)
 
 
 def _flush(

@@ -23,7 +23,7 @@ from tracker.model import Case, Timeline
 from tracker.store import Store
 from tracker.store import schema as t
 from tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
-from tracker.store.writes import set_meta
+from tracker.store.writes import refresh_statistics, set_meta
 
 RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
 """timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
@@ -77,6 +77,9 @@ def recompute_cases(
 ) -> RecomputeReport:
     """Run `job` over `case_ids` (None: all cases, streamed in id order), a chunk at a time."""
     started = time.perf_counter()
+    if case_ids is None:
+        with store.transaction("refreshing statistics") as conn:
+            refresh_statistics(conn, "cases", "events", "deadlines")
     pending: deque[Future[DeadlineCounts]] = deque()
     for cases in case_chunks(store.engine, case_ids, chunk_size):
         report.cases += len(cases)

@@ -180,3 +180,13 @@ def set_meta(conn: Connection, values: dict[str, str]) -> None:
         done = conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value))
         if done.rowcount == 0:
             conn.execute(insert(t.meta).values(key=key, value=value))
+
+
+def refresh_statistics(conn: Connection, *tables: str) -> None:
+    """ANALYZE on PostgreSQL, inside the caller's transaction (which then sees its own new rows counted).
+    A table filled by a big first import still looks empty to the planner until autovacuum gets to it, and
+    the planner then scans every row of a source for each lookup. SQLite's planner needs no statistics for
+    these lookups, so this does nothing there."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table}"')
