@@ -39,14 +39,21 @@ _user_ids_lock = threading.Lock()
 
 
 class _RedactFilter(logging.Filter):
-    def __init__(self, secrets: list[str]) -> None:
+    """Redacts every known token from slack-sdk's own log records (it logs request and error details)."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.secrets = secrets
+        self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage(), self.secrets)
         record.args = None
         return True
+
+
+_sdk_filter = _RedactFilter()
+_sdk_log = logging.getLogger(f"{__name__}.sdk")
+_sdk_log.addFilter(_sdk_filter)
 
 
 class SlackNotifier:
@@ -56,10 +63,9 @@ class SlackNotifier:
         self.name = name
         self.secrets = [token]
         self.base_url = base_url or DEFAULT_BASE_URL
-        sdk_log = logging.getLogger(f"{__name__}.sdk.{name}")
-        sdk_log.addFilter(_RedactFilter(self.secrets))
+        _sdk_filter.secrets.add(token)
         self.client = WebClient(token=token, base_url=self.base_url, timeout=max(1, round(timeout)),
-                                retry_handlers=[], logger=sdk_log)
+                                retry_handlers=[], logger=_sdk_log)
         # WebClient takes whole seconds; tests and slow links want the exact figure.
         self.client.timeout = timeout  # type: ignore[assignment]
         self._token_digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]

@@ -142,7 +142,7 @@ def teams_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
     if peer.mode == "rejected":
         return _json(404, {"error": {"code": "TriggerNotFound", "message": "The workflow was not found."}})
     json.loads(body)
-    return 202, {}, b""
+    return (200, {}, b"1") if peer.mode == "ok200" else (202, {}, b"")
 
 
 SLACK_TOKEN = "xoxb-1111-2222-SLACKSECRETTOKEN"
@@ -202,15 +202,19 @@ SMTP_PASSWORD = "smtp-PASSWORD-secret"
 
 
 class SmtpPeer:
-    """aiosmtpd on a free port with STARTTLS (required) and AUTH; `mode` as for the HTTP peers."""
+    """aiosmtpd on a free port with STARTTLS (required) and AUTH, or plain without `tls`; `mode` as for the HTTP
+    peers."""
 
-    def __init__(self, tls: ssl.SSLContext) -> None:
+    def __init__(self, tls: ssl.SSLContext | None) -> None:
         self.mode = "ok"
         self.messages: list[EmailMessage] = []
         self.port = closed_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, tls_context=tls,
-                                     require_starttls=True, authenticator=self._authenticate,
-                                     auth_require_tls=True)
+        if tls is None:
+            self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        else:
+            self.controller = Controller(self, hostname="127.0.0.1", port=self.port, tls_context=tls,
+                                         require_starttls=True, authenticator=self._authenticate,
+                                         auth_require_tls=True)
         self.controller.start()
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:

@@ -12,10 +12,19 @@ from urllib.parse import parse_qs
 
 import pytest
 from notifier_harness import PERSON_NAME, Harness, sample_message
-from notifier_peers import SLACK_TOKEN, SLACK_USER, HttpPeer, make_certificate, slack_route, teams_route
+from notifier_peers import (
+    SLACK_TOKEN,
+    SLACK_USER,
+    HttpPeer,
+    SmtpPeer,
+    make_certificate,
+    slack_route,
+    teams_route,
+)
 
+from notifiers._http import retry_after
 from notifiers.base import DeliveryError
-from notifiers.email_smtp import message_id
+from notifiers.email_smtp import SmtpNotifier, message_id
 from notifiers.folder import FolderNotifier
 from notifiers.registry import build_notifiers
 from notifiers.slack import SlackNotifier
@@ -134,6 +143,18 @@ def test_teams_picks_the_team_webhook_and_refuses_a_team_without_one(http_peer: 
     assert "entities" not in json.loads(default_peer.bodies("/d")[0])["attachments"][0]["content"]["msteams"]
 
 
+@one("teams")
+def test_teams_accepts_any_2xx(harness: Harness) -> None:
+    harness.set_mode("ok200")
+    assert harness.build().send(sample_message()).startswith("teams:200:")
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after({"Retry-After": "7"}) == 7
+    assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0
+    assert retry_after({}) is None and retry_after({"Retry-After": "soon"}) is None
+
+
 # -- Slack -------------------------------------------------------------------------------------------------------
 
 def test_slack_looks_a_user_up_once_then_posts_blocks_and_fallback(http_peer: type[HttpPeer]) -> None:
@@ -195,6 +216,21 @@ def test_smtp_untrusted_certificate_is_permanent(harness: Harness, tmp_path: Pat
     with pytest.raises(DeliveryError, match="not trusted") as info:
         notifier.send(sample_message())
     assert not info.value.retryable
+
+
+def test_smtp_without_tls_or_login_to_a_local_relay() -> None:
+    peer = SmtpPeer(None)
+    try:
+        notifier = SmtpNotifier("relay", host="127.0.0.1", port=peer.port, sender="ptrack@council.example",
+                                starttls=False, timeout=2)
+        notifier.send(sample_message())
+        assert "CASE-1042" in peer.delivered()[0]
+        with pytest.raises(DeliveryError, match="does not offer STARTTLS") as info:
+            SmtpNotifier("relay", host="127.0.0.1", port=peer.port, sender="ptrack@council.example",
+                         starttls=True, timeout=2).send(sample_message())
+        assert not info.value.retryable
+    finally:
+        peer.close()
 
 
 # -- Graph -------------------------------------------------------------------------------------------------------
