@@ -1,0 +1,104 @@
+"""`remind` over a real store (SQLite and PostgreSQL): dedup across passes, grouping, the window, withdrawal,
+absence cover, and no full name in anything sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date
+
+from outbox_helpers import FULL_NAMES, Recorder, at, deadline, put_deadlines, seed
+
+from calendars import england_and_wales
+from tracker.config import Config
+from tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
+from tracker.policy import Absence
+from tracker.rules import RuleSet
+from tracker.store import Store
+
+CAL = england_and_wales(2020, 2035)
+CONFIG = Config(deep_link="https://cases.example/child/{case_id}")
+
+
+def overdue_caseload(store: Store) -> None:
+    seed(store, [
+        deadline("C1", "visit_year1", "2026-11-20"),
+        deadline("C2", "visit_year1", "2026-11-19"),
+        deadline("C3", "cla_review_second", "2026-11-30"),  # 3 working days ahead on Wed 25 Nov
+    ])
+
+
+def test_remind_twice_on_the_same_day_queues_nothing_new(store: Store, ruleset: RuleSet) -> None:
+    overdue_caseload(store)
+    first = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "08:00"))
+    assert first.messages["queued"] >= 2
+    second = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "15:00"))
+    assert sum(second.messages.values()) == 0
+    assert second.decisions["deduplicated"] == sum(first.decisions.values())
+    assert len(list_outbox(store)) == sum(first.messages.values())
+
+
+def test_one_person_gets_one_message_for_all_their_overdue_items_and_no_names(
+    store: Store, ruleset: RuleSet
+) -> None:
+    overdue_caseload(store)
+    folder = Recorder("folder")
+    report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "08:00"), {"folder": folder})
+    assert report.dispatched is not None and report.dispatched.sent == len(folder.sent)
+    overdue = [m for m in folder.sent if m.kind == "overdue"]
+    assert len(overdue) == 1 and {i.case_id for i in overdue[0].items} == {"C1", "C2"}
+    reminder = [m for m in folder.sent if m.kind == "reminder"]
+    assert [(m.recipient_email, [i.case_id for i in m.items]) for m in reminder] == [("worker@example.org", ["C3"])]
+    assert "https://cases.example/child/C1" in overdue[0].text
+    for message in folder.sent:
+        blob = json.dumps(asdict(message), default=str)
+        assert not any(name in blob for name in FULL_NAMES)
+
+
+def test_owed_at_19_00_is_sent_at_08_00_the_next_working_day(store: Store, ruleset: RuleSet) -> None:
+    overdue_caseload(store)
+    folder = Recorder("folder")
+    friday_evening = at("2026-11-27", "19:00")
+    report = remind(store, CONFIG, ruleset, CAL, friday_evening, {"folder": folder})
+    assert set(report.messages) == {"deferred_outside_window"} and folder.sent == []
+    dispatch(store, {"folder": folder}, at("2026-11-30", "07:59"), "d1")
+    assert folder.sent == []
+    dispatch(store, {"folder": folder}, at("2026-11-30", "08:00"), "d1")
+    assert folder.sent and {r.status for r in list_outbox(store)} == {"sent"}
+    assert {r.not_before for r in list_outbox(store)} == {at("2026-11-30", "08:00").astimezone(UTC)}
+
+
+def test_a_met_deadline_withdraws_its_pending_reminder(store: Store, ruleset: RuleSet) -> None:
+    overdue_caseload(store)
+    remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))  # deferred to tomorrow 08:00
+    with store.transaction() as conn:
+        put_deadlines(conn, [deadline("C1", "visit_year1", "2026-11-20", met_on=date(2026, 11, 25)),
+                             deadline("C2", "visit_year1", "2026-11-19", met_on=date(2026, 11, 25)),
+                             deadline("C3", "cla_review_second", "2026-11-30", cancelled_on=date(2026, 11, 25))])
+    report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "20:00"))
+    assert report.withdrawn == {"suppressed_met": 4, "suppressed_cancelled": 1}  # 2 nudged, 2 escalated
+    statuses = {(r.kind, r.status, r.reason) for r in list_outbox(store)}
+    assert ("overdue", "withdrawn", "suppressed_met") in statuses
+    assert ("reminder", "withdrawn", "suppressed_cancelled") in statuses
+    assert not any(s == "pending" for _, s, _ in statuses)
+
+
+def test_an_absent_worker_is_covered(store: Store, ruleset: RuleSet) -> None:
+    overdue_caseload(store)
+    mark_absent(store, Absence("Worker@example.org", date(2026, 11, 23), date(2026, 11, 27), "cover@example.org"))
+    folder = Recorder("folder")
+    remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "09:00"), {"folder": folder})
+    got = {(m.kind, m.recipient_email, m.cover_for) for m in folder.sent}
+    assert got == {("overdue", "cover@example.org", "worker@example.org"), ("reminder", "cover@example.org",
+                   "worker@example.org"), ("escalation_manager", "manager@example.org", "")}
+    assert all("Covering for worker@example.org" in m.text for m in folder.sent if m.cover_for)
+
+
+def test_overdue_nudges_come_every_working_day_and_escalate_on_day_three(store: Store, ruleset: RuleSet) -> None:
+    seed(store, [deadline("C1", "visit_year1", "2026-11-20")])
+    folder = Recorder("folder")
+    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
+        remind(store, CONFIG, ruleset, CAL, at(day, "08:00"), {"folder": folder})
+    kinds = [(m.kind, m.recipient_email) for m in folder.sent]
+    assert kinds.count(("overdue", "worker@example.org")) == 4
+    assert kinds.count(("escalation_manager", "manager@example.org")) == 1
