@@ -1,7 +1,7 @@
 """The Teams channel: an Adaptive Card (1.4) posted to a Power Automate Workflows webhook.
 
-The webhook is the team's (`[teams."NAME"] teams_webhook_env`, picked by `Message.team`), else the channel's own
-(`webhook_env`). The body is the Workflows envelope `{"type": "message", "attachments": [card]}`; any 2xx is
+The webhook is the team's (`[teams."NAME"] teams_webhook_env`, picked by `Message.team` or
+`Message.extra["team"]`), else the channel's own (`webhook_env`). The body is the Workflows envelope `{"type": "message", "attachments": [card]}`; any 2xx is
 success (Workflows answer 202 Accepted and run the flow later). The worker is mentioned with an
 `msteams.entities` mention of their email, which Teams resolves to the person in the channel. Webhook URLs are
 secrets (the signature is in the query string): they appear in no error or log line.
@@ -35,12 +35,13 @@ class TeamsWorkflowNotifier:
         self.secrets = [u for u in (webhook_url, *self.team_webhooks.values()) if u]
 
     def send(self, message: Message) -> str:
-        url = self.team_webhooks.get(message.team) or self.webhook_url
+        team = message.team or message.extra.get("team", "")
+        url = self.team_webhooks.get(team) or self.webhook_url
         if not url:
-            where = f"team {message.team!r}" if message.team else "messages without a team"
+            where = f"team {team!r}" if team else "messages without a team"
             raise DeliveryError(f"teams {self.name}: no Workflows webhook is configured for {where}",
                                 retryable=False)
-        what = f"teams {self.name}" + (f" (team {message.team})" if message.team else "")
+        what = f"teams {self.name}" + (f" (team {team})" if team else "")
         response = post_json(url, envelope(message, mention=self.mention), timeout=self.timeout,
                              secrets=self.secrets, what=what)
         log.debug(redact(f"{what}: {message.key} accepted with HTTP {response.status}", self.secrets))

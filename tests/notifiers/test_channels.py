@@ -133,7 +133,9 @@ def test_teams_picks_the_team_webhook_and_refuses_a_team_without_one(http_peer: 
     notifier = TeamsWorkflowNotifier("teams", team_webhooks={"Children in Care 1": f"{team_peer.base}/t?sig=1"},
                                      timeout=2)
     notifier.send(sample_message())
-    assert len(team_peer.requests) == 1
+    notifier.send(sample_message().__class__(**{**sample_message().__dict__, "team": "",
+                                                "extra": {"team": "Children in Care 1"}}))
+    assert len(team_peer.requests) == 2
     with pytest.raises(DeliveryError, match="no Workflows webhook") as info:
         notifier.send(sample_message().__class__(**{**sample_message().__dict__, "team": "Leaving Care"}))
     assert not info.value.retryable
