@@ -7,6 +7,7 @@ trust, are permanent. Reasons are redacted and raised `from None`, so no traceba
 
 from __future__ import annotations
 
+import http.client
 import json
 import ssl
 import urllib.error
@@ -46,6 +47,8 @@ def post_json(url: str, payload: Any, *, timeout: float, secrets: Iterable[str],
         raise status_error(exc.code, dict(exc.headers.items()), body, hidden, what) from None
     except (urllib.error.URLError, OSError) as exc:
         raise transport_error(exc, hidden, what) from None
+    except http.client.HTTPException as exc:  # a malformed or cut-short answer
+        raise DeliveryError(f"{what}: bad HTTP answer ({type(exc).__name__})", retryable=True) from None
 
 
 def status_error(status: int, headers: Mapping[str, str], body: bytes, secrets: Iterable[str],

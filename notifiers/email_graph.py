@@ -77,6 +77,9 @@ class GraphMailNotifier:
             raise DeliveryError(redact(f"{what}: {exc}", self.secrets)[:500], retryable=True) from None
         except ValueError as exc:  # msal's answer to a 4xx OpenID discovery: wrong tenant or authority
             raise DeliveryError(redact(f"{what}: {exc}", self.secrets)[:500], retryable=False) from None
+        except Exception as exc:  # msal's other failures (an odd discovery document): no foreign error leaks
+            reason = redact(f"{what}: {type(exc).__name__}: {exc}", self.secrets)[:500]
+            raise DeliveryError(reason, retryable=True) from None
         token = result.get("access_token") if isinstance(result, dict) else None
         if token:
             self.secrets = [self._client_secret, str(token)]

@@ -1,10 +1,11 @@
 """The Teams channel: an Adaptive Card (1.4) posted to a Power Automate Workflows webhook.
 
 The webhook is the team's (`[teams."NAME"] teams_webhook_env`, picked by `Message.team` or
-`Message.extra["team"]`), else the channel's own (`webhook_env`). The body is the Workflows envelope `{"type": "message", "attachments": [card]}`; any 2xx is
-success (Workflows answer 202 Accepted and run the flow later). The worker is mentioned with an
-`msteams.entities` mention of their email, which Teams resolves to the person in the channel. Webhook URLs are
-secrets (the signature is in the query string): they appear in no error or log line.
+`Message.extra["team"]`), else the channel's own (`webhook_env`). The body is the Workflows envelope
+`{"type": "message", "attachments": [card]}`; any 2xx is success (Workflows answer 202 Accepted and run the
+flow later). The worker is mentioned with an `msteams.entities` mention of their email, which Teams resolves
+to the person in the channel. Webhook URLs are secrets (the signature is in the query string): they appear in
+no error or log line.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class HttpPeer:
     def __init__(self, route: Callable[[HttpPeer, str, str, dict[str, str], bytes], Reply],
                  tls: ssl.SSLContext | None = None) -> None:
         self.mode = "ok"
-        self.auth_mode = "ok"  # Graph only: "discovery_down" (503) or "token_down" (503)
+        self.auth_mode = "ok"  # Graph only: "discovery_down", "token_down" (503), "odd_discovery" (no endpoints)
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         peer = self
 
@@ -174,6 +174,8 @@ def graph_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
     if peer.auth_mode == "discovery_down" and "openid-configuration" in path \
             or peer.auth_mode == "token_down" and "/oauth2/" in path:
         return 503, {"Content-Type": "text/html"}, b"<html>Service Unavailable</html>"
+    if peer.auth_mode == "odd_discovery" and "openid-configuration" in path:
+        return _json(200, {"issuer": "nobody"})
     if path.startswith(f"/{GRAPH_TENANT}/v2.0/.well-known/openid-configuration"):
         base = f"{peer.base}/{GRAPH_TENANT}"
         return _json(200, {"token_endpoint": f"{base}/oauth2/v2.0/token",

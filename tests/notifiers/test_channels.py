@@ -260,8 +260,8 @@ def test_graph_wrong_client_secret_is_permanent_and_hidden(harness: Harness,
 
 
 @one("graph")
-@pytest.mark.parametrize("auth_mode", ["discovery_down", "token_down"])
-def test_graph_authority_down_is_retryable(harness: Harness, auth_mode: str) -> None:
+@pytest.mark.parametrize("auth_mode", ["discovery_down", "token_down", "odd_discovery"])
+def test_graph_authority_down_or_odd_is_retryable_and_no_foreign_error_leaks(harness: Harness, auth_mode: str) -> None:
     assert isinstance(harness.peer, HttpPeer)
     harness.peer.auth_mode = auth_mode
     with pytest.raises(DeliveryError) as info:
