@@ -29,6 +29,7 @@ RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple
 """timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
 ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
 """(cases in id order, whether they are every case between the first and the last) -> what was written"""
+STATISTICS_FROM = 10_000  # cases: a recompute this big first refreshes the planner's statistics
 IN_FLIGHT = 4  # jobs queued per worker pool: enough to keep every worker busy, few enough to bound memory
 
 
@@ -77,7 +78,7 @@ def recompute_cases(
 ) -> RecomputeReport:
     """Run `job` over `case_ids` (None: all cases, streamed in id order), a chunk at a time."""
     started = time.perf_counter()
-    if case_ids is None:
+    if case_ids is None or len(case_ids) >= STATISTICS_FROM:
         with store.transaction("refreshing statistics") as conn:
             refresh_statistics(conn, "cases", "events", "deadlines")
     pending: deque[Future[DeadlineCounts]] = deque()
