@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +13,14 @@ import typer
 from cli import output
 from cli.deadlines import print_table
 from cli.importing import print_reports
+from cli.notify import print_remind
 from cli.state import state
+from notifiers.folder import FolderNotifier
 from tracker import services
 from tracker.config import Config
 from tracker.model import Status
+from tracker.outbox.service import policy_settings, remind
+from tracker.policy.window import LONDON
 from tracker.store import DeadlineRow
 from tracker.synthetic import CaseloadShape, write_csvs
 
@@ -37,6 +43,7 @@ def demo(
     directory.mkdir(parents=True, exist_ok=True)
     for name in DEMO_FILES:  # a fresh run each time; only the demo's own files are removed
         (directory / name).unlink(missing_ok=True)
+    shutil.rmtree(directory / "outbox", ignore_errors=True)
     shape = CaseloadShape(children=children, teams=teams, seed=seed, as_of=s.as_of)
     files = write_csvs(directory, shape)
     output.line(f"Generated {files.children} children, {files.event_count} events in {directory}/ "
@@ -50,12 +57,18 @@ def demo(
                                         dry_run=False, today=s.as_of, ruleset=ruleset, calendar=calendar)
         print_reports(reports)
         rows = services.query_deadlines(store, s.as_of, statuses=[Status.DUE_SOON, Status.OVERDUE])
+        morning = datetime.combine(s.as_of, policy_settings(config).window.opens, tzinfo=LONDON)
+        folder = FolderNotifier("folder", directory / "outbox")
+        reminders = remind(store, config, ruleset, calendar, morning, {"folder": folder}, worker_id="demo")
     finally:
         store.close()
     output.line()
     print_table(rows, f"Due soon or overdue on {s.as_of.isoformat()}", limit=show)
     output.line()
     overdue_summary([r for r in rows if r.status is Status.OVERDUE])
+    output.line()
+    print_remind(reminders)
+    output.line(f"The morning's reminders are in {directory / 'outbox'}/ (one .txt and one .json per message)")
     output.line()
     output.line(f"Explore: ptrack --db {url} deadlines --status all")
     output.line(f"         ptrack --db {url} explain {rows[0].case_id if rows else 'C000001'}")

@@ -96,14 +96,13 @@ class _Pass:
 
     def message(self, claimed: q.Claimed) -> Message:
         payload = claimed.payload
-        if claimed.kind in ("alert", "test"):
+        if claimed.kind in ("alert", "test") or "text" in payload:  # written in full when queued (digest, ...)
             return Message(key=claimed.dedup_key, kind=claimed.kind, recipient_email=claimed.recipient_email,
                            subject=payload.get("subject", "ptrack"), text=payload.get("text", ""),
-                           recipient_slack_id=claimed.slack_user_id)
-        msg = render(claimed.dedup_key, claimed.kind, claimed.recipient_email, claimed.cover_for,
-                     payload.get("items", []), local_day(self.now), claimed.slack_user_id)
-        team = payload.get("team", "")
-        return msg if not team else Message(**{**msg.__dict__, "extra": {**msg.extra, "team": team}})
+                           recipient_slack_id=claimed.slack_user_id, html=payload.get("html", ""),
+                           team=payload.get("team", ""))
+        return render(claimed.dedup_key, claimed.kind, claimed.recipient_email, claimed.cover_for,
+                      payload.get("items", []), local_day(self.now), claimed.slack_user_id, payload.get("team", ""))
 
     def _failed(self, claimed: q.Claimed, exc: DeliveryError) -> None:
         error = redact(exc.reason, ())[:500]

@@ -52,7 +52,7 @@ def days_phrase(days: int) -> str:
 
 
 def render(key: str, kind: str, recipient: str, cover_for: str, payload: Sequence[dict[str, Any]],
-           today: date, slack_id: str = "") -> Message:
+           today: date, slack_id: str = "", team: str = "") -> Message:
     """The `Message` a notifier sends for one outbox row, as of `today`."""
     items = message_items(payload, today)
     title = _SUBJECTS.get(kind, kind)  # type: ignore[call-overload]
@@ -64,4 +64,4 @@ def render(key: str, kind: str, recipient: str, cover_for: str, payload: Sequenc
         lines.append(line + (f" {it.link}" if it.link else ""))
     text = "\n".join(x for x in lines if x)
     return Message(key=key, kind=kind, recipient_email=recipient, subject=subject, text=text, items=items,
-                   recipient_slack_id=slack_id, cover_for=cover_for)
+                   recipient_slack_id=slack_id, cover_for=cover_for, team=team)
