@@ -126,8 +126,8 @@ def _queue(store: Store, config: Config, decided: Plan, now: datetime, report: R
             rows.append(_message_row(message, channel, team, config.deep_link, now))
             items.append([_item_row(d) for d in message.items])
         q.queue(conn, rows, items)
-        overdue = {(m.recipient, m.owed_on) for m in decided.messages if m.kind is Kind.OVERDUE}
-        report.superseded = q.supersede_overdue(conn, overdue, now)
+        overdue = [m.recipient for m in decided.messages if m.kind is Kind.OVERDUE]
+        report.superseded = q.supersede_overdue(conn, overdue, decided.today, now)
 
 
 def _message_row(message: PlannedMessage, channel: str, team: str, deep_link: str, now: datetime) -> dict[str, Any]:

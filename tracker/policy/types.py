@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cached_property
 
 
 class Reason(StrEnum):
@@ -107,7 +108,7 @@ class Decision:
     recipient: str = ""  # who receives it: the person, or their cover
     not_before: datetime | None = None
 
-    @property
+    @cached_property
     def dedup_key(self) -> str:
         return dedup_key(self.person, self.case_id, self.deadline_key, self.kind, self.stage, self.owed_on)
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from tracker.store import notify_schema as n
 from tracker.store import schema as t
+from tracker.store.bulk import bulk_insert
 
 CHUNK = 900
 m = n.outbox_messages
@@ -70,7 +71,7 @@ def queue(conn: Connection, messages: Sequence[dict[str, Any]], items: Sequence[
     message_id). A dedup key already present raises (the caller's transaction rolls back)."""
     if not messages:
         return
-    conn.execute(insert(m), list(messages))
+    bulk_insert(conn, m, messages)
     keys = [msg["dedup_key"] for msg in messages]
     ids: dict[str, int] = {}
     for i in range(0, len(keys), CHUNK):
@@ -78,16 +79,17 @@ def queue(conn: Connection, messages: Sequence[dict[str, Any]], items: Sequence[
             select(m.c.dedup_key, m.c.id).where(m.c.dedup_key.in_(keys[i:i + CHUNK]))))
     rows = [{**item, "message_id": ids[msg["dedup_key"]]} for msg, its in zip(messages, items, strict=True)
             for item in its]
-    if rows:
-        conn.execute(insert(n.outbox_items), rows)
+    bulk_insert(conn, n.outbox_items, rows)
 
 
-def supersede_overdue(conn: Connection, recipients: Iterable[tuple[str, date]], now: datetime) -> int:
-    """Withdraw pending overdue nudges older than a newer one just queued for the same person."""
+def supersede_overdue(conn: Connection, recipients: Iterable[str], day: date, now: datetime) -> int:
+    """Withdraw pending overdue nudges older than `day` for people who were just sent a newer one."""
+    people = sorted(set(recipients))
     done = 0
-    for recipient, day in recipients:
+    for i in range(0, len(people), CHUNK):
         result = conn.execute(update(m).where(
-            m.c.status == "pending", m.c.kind == "overdue", m.c.recipient_email == recipient, m.c.owed_on < day,
+            m.c.status == "pending", m.c.kind == "overdue", m.c.owed_on < day,
+            m.c.recipient_email.in_(people[i:i + CHUNK]),
         ).values(status="withdrawn", reason="superseded", updated_at=now))
         done += result.rowcount
     return done
