@@ -25,6 +25,7 @@ from tracker.policy.types import (
     PlannedMessage,
     PolicySettings,
     Reason,
+    dedup_key,
 )
 from tracker.policy.window import delivery_slot, local_day, next_delivery_day, opening
 
@@ -150,22 +151,25 @@ def _route(
     settings: PolicySettings,
 ) -> tuple[Decision, str, Reason]:
     """Dedup, then absence, then the delivery window: (the decision, cover_for, the message's reason)."""
-    i = owed.item
-    base = Decision(owed.person.lower(), i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on,
-                    Reason.QUEUED)
-    if not owed.person:
-        return replace(base, reason=Reason.SUPPRESSED_NO_RECIPIENT), "", Reason.SUPPRESSED_NO_RECIPIENT
-    if base.dedup_key in already_queued:
-        return replace(base, reason=Reason.DEDUPLICATED), "", Reason.DEDUPLICATED
-    recipient, cover_for = _cover(base.person, away)
+    i, person = owed.item, owed.person.lower()
+
+    def made(reason: Reason, recipient: str = "", not_before: datetime | None = None) -> Decision:
+        return Decision(person, i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on, reason,
+                        recipient, not_before)
+
+    if not person:
+        return made(Reason.SUPPRESSED_NO_RECIPIENT), "", Reason.SUPPRESSED_NO_RECIPIENT
+    if already_queued and dedup_key(person, i.case_id, i.deadline_key, owed.kind, owed.stage,
+                                    owed.owed_on) in already_queued:
+        return made(Reason.DEDUPLICATED), "", Reason.DEDUPLICATED
+    recipient, cover_for = _cover(person, away) if away else (person, "")
     reason, not_before = slot
     if recipient is None:
-        back = away[base.person].to_date + timedelta(days=1)
+        back = away[person].to_date + timedelta(days=1)
         later = opening(next_delivery_day(back, calendar), settings.window)
-        return replace(base, reason=Reason.DEFERRED_ABSENT, recipient=base.person, not_before=later), "", \
-            Reason.DEFERRED_ABSENT
+        return made(Reason.DEFERRED_ABSENT, person, later), "", Reason.DEFERRED_ABSENT
     item_reason = Reason.REDIRECTED_ABSENT if cover_for else reason
-    return replace(base, reason=item_reason, recipient=recipient, not_before=not_before), cover_for, reason
+    return made(item_reason, recipient, not_before), cover_for, reason
 
 
 def _cover(person: str, away: dict[str, Absence]) -> tuple[str | None, str]:
