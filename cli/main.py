@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from calendars import CalendarError
-from cli import calendar, deadlines, demo, digest, importing, notify, rules, setup
+from cli import calendar, deadlines, demo, digest, discrepancies, importing, notify, rules, setup
 from cli.output import err
 from cli.state import DEFAULT_DB, AppState, state
 from tracker.errors import PtrackError
@@ -56,6 +56,7 @@ def global_options(
 
 app.command("init")(setup.init)
 app.command("import")(importing.import_files)
+app.command("discrepancies")(discrepancies.discrepancies)
 app.command("deadlines")(deadlines.list_deadlines)
 app.command("explain")(deadlines.explain)
 app.command("recompute")(setup.recompute)

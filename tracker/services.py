@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -43,13 +43,17 @@ def import_paths(
     today: date,
     ruleset: RuleSet,
     calendar: WorkingDayCalendar,
+    connected_person_place_codes: Collection[str] = (),
+    progress: Callable[[str, int], None] | None = None,
 ) -> list[ImportReport]:
     """Import files (cases before people before events), then recompute the cases they touched as of `today`.
     Every header is checked before anything is written; a file that cannot be read as a whole raises
-    `ImportFileError` after the files before it have been imported and recomputed."""
+    `ImportFileError` after the files before it have been imported and recomputed. `progress(file, rows)` is
+    called while a file loads; SSDA903 PLACE codes in `connected_person_place_codes` are connected-person
+    placements (config `import.connected_person_place_codes`)."""
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
-        ctx = Context(today, w.case_dobs(conn))
+        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress)
     reports: list[ImportReport] = []
     succeeded = False
     try:

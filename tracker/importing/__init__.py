@@ -13,14 +13,26 @@ from tracker.importing.canonical import CASES, EVENTS, PEOPLE
 from tracker.importing.formats import TARGET_ORDER, Context, FileFormat
 from tracker.importing.reader import read_header
 from tracker.importing.report import ImportReport, Reject
+from tracker.importing.ssd import SSD_FORMATS
+from tracker.importing.ssda903 import SSDA903_EPISODES, SSDA903_HEADER, SSDA903_REVIEWS
+from tracker.importing.ssda903_xml import SSDA903_XML, is_903_xml
 
-FORMATS: dict[str, FileFormat] = {f.name: f for f in (EVENTS, CASES, PEOPLE)}
+FORMATS: dict[str, FileFormat] = {
+    f.name: f
+    for f in (EVENTS, CASES, PEOPLE, SSDA903_HEADER, SSDA903_EPISODES, SSDA903_REVIEWS, SSDA903_XML, *SSD_FORMATS)
+}
+# `--format ssda903` / `--format ssd`: any table of that family, recognised by its columns.
+FAMILIES = {"ssda903": ("ssda903_",), "ssd": ("ssd_",)}
 
 
 def detect_format(path: Path, fmt: str = "auto") -> FileFormat:
     """The format named by `fmt`, or for "auto" the first whose required columns the header has. A file whose
     header does not fit raises `ImportFileError` saying which columns are missing."""
+    if fmt in ("auto", "ssda903", SSDA903_XML.name) and is_903_xml(path):
+        return SSDA903_XML
     header = read_header(path)
+    if fmt in FAMILIES:
+        return _detect(path, header, [f for n, f in FORMATS.items() if n.startswith(FAMILIES[fmt])])
     if fmt != "auto":
         if fmt not in FORMATS:
             raise ImportFileError(f"{path}: unknown format {fmt!r}; use auto, {', '.join(FORMATS)}")
@@ -28,12 +40,16 @@ def detect_format(path: Path, fmt: str = "auto") -> FileFormat:
         if missing:
             raise ImportFileError(f"{path}: not a {fmt} file: missing column(s) {', '.join(missing)}")
         return FORMATS[fmt]
-    for candidate in FORMATS.values():
+    return _detect(path, header, list(FORMATS.values()))
+
+
+def _detect(path: Path, header: list[str], candidates: list[FileFormat]) -> FileFormat:
+    for candidate in candidates:
         if not candidate.missing_columns(header):
             return candidate
     raise ImportFileError(
         f"{path}: unknown file format: the header ({', '.join(header[:8])}) fits none of "
-        f"{', '.join(FORMATS)}; check the file or pass --format"
+        f"{', '.join(f.name for f in candidates)}; check the file or pass --format"
     )
 
 
@@ -44,4 +60,4 @@ def plan(paths: Sequence[Path], fmt: str = "auto") -> list[tuple[Path, FileForma
     return sorted(detected, key=lambda pf: TARGET_ORDER[pf[1].target])
 
 
-__all__ = ["FORMATS", "Context", "FileFormat", "ImportReport", "Reject", "detect_format", "plan"]
+__all__ = ["FAMILIES", "FORMATS", "Context", "FileFormat", "ImportReport", "Reject", "detect_format", "plan"]

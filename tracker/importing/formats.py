@@ -11,12 +11,14 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from tracker.importing.extract_records import CaseDetails, CaseSystemDue
 from tracker.importing.fields import FieldError
 from tracker.importing.reader import CsvRow, read_rows
 from tracker.importing.report import Reject
 from tracker.model import Case, Event, Person
 
-Record = Case | Person | Event
+# Case-system extracts (SSDA903, SSD) also give partial case details and the case system's own due dates.
+Record = Case | Person | Event | CaseDetails | CaseSystemDue
 TARGET_ORDER = {"cases": 0, "people": 1, "events": 2}  # cases before people before events
 
 
@@ -27,6 +29,10 @@ class Context:
 
     today: date
     dobs: dict[str, date | None] = field(default_factory=dict)
+    # SSDA903 PLACE codes this council uses for connected-person placements (config import.*).
+    connected_place_codes: frozenset[str] = frozenset()
+    # Called with the rows read so far while a file loads (a progress bar on a terminal).
+    progress: Callable[[str, int], None] | None = None
 
 
 class RowError(Exception):

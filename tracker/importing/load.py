@@ -11,11 +11,12 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from tracker.errors import PtrackError
+from tracker.importing.extract_records import CaseDetails, CaseSystemDue
 from tracker.importing.formats import Context, FileFormat, Record
 from tracker.importing.reader import file_sha256
 from tracker.importing.report import ImportReport, Reject
 from tracker.model import Case, Event, Person
-from tracker.store import Store, WriteCounts
+from tracker.store import Store, WriteCounts, extracts
 from tracker.store import writes as w
 
 CHUNK = 5000
@@ -63,8 +64,14 @@ def _load(
     records: list[Record] = []
     rejects: list[Reject] = []
     analyze_at = ANALYZE_FROM
+    last_line = 0
     for item in fmt.records(path, ctx):
-        report.rows_read += 1
+        # A row is read once however many records (an SSDA903 episode gives several events) or field
+        # rejects it yields; items come in file order, and records inferred at the end repeat earlier lines.
+        line = item.line if isinstance(item, Reject) else item[0]
+        if line > last_line:
+            report.rows_read += 1
+            last_line = line
         if isinstance(item, Reject):
             report.reject(item)
             rejects.append(item)
@@ -73,6 +80,8 @@ def _load(
         if len(records) >= CHUNK or len(rejects) >= CHUNK:
             _flush(conn, fmt, records, rejects, report, batch_id)
             records, rejects = [], []
+            if ctx.progress is not None:
+                ctx.progress(path.name, report.rows_read)
             if report.rows_loaded >= analyze_at:  # keep the planner's idea of the table's size current
                 w.refresh_statistics(conn, fmt.target)
                 analyze_at *= 4
@@ -97,9 +106,21 @@ def _flush(
 
 
 def _write(conn: Connection, fmt: FileFormat, records: Sequence[Record], batch_id: int | None) -> WriteCounts:
-    if fmt.target == "cases":
-        return w.upsert_cases(conn, [r for r in records if isinstance(r, Case)])
-    if fmt.target == "people":
-        return w.upsert_people(conn, [r for r in records if isinstance(r, Person)])
+    """Write by record type, cases before the events that need them (an SSDA903 XML file holds both)."""
+    counts = WriteCounts()
+    cases = [r for r in records if isinstance(r, Case)]
+    details = [r for r in records if isinstance(r, CaseDetails)]
+    people = [r for r in records if isinstance(r, Person)]
     events = [r for r in records if isinstance(r, Event)]
-    return w.apply_events(conn, fmt.source, events, batch_id, datetime.now(UTC))
+    dues = [r for r in records if isinstance(r, CaseSystemDue)]
+    if cases:
+        counts.add(w.upsert_cases(conn, cases))
+    if details:
+        counts.add(extracts.merge_case_details(conn, details))
+    if people:
+        counts.add(w.upsert_people(conn, people))
+    if events:
+        counts.add(w.apply_events(conn, fmt.source, events, batch_id, datetime.now(UTC)))
+    if dues:
+        counts.add(extracts.upsert_case_system_dues(conn, dues, batch_id))
+    return counts
