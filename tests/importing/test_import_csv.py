@@ -272,3 +272,11 @@ def test_the_same_event_id_twice_in_one_file_is_a_correction(run_import: Importe
     assert counts(report) == (4, 3, 0, 1, 0)
     assert [e.date for e in services.case_timeline(store, "C1").events if e.event_id == "E1"] == [
         date(2024, 12, 18)]
+
+
+def test_awkward_text_survives_the_bulk_load_exactly(run_import: Importer, files, store: Store) -> None:
+    note = 'tab\there, "quoted", back\\slash, new\nline, \u00e9\u20ac, NULL, \\N'
+    [_, report] = run_import(*files([[*EVENTS[0][:8], note]]))
+    assert report.rows_loaded == 1
+    [event] = services.case_timeline(store, "C1").events
+    assert event.note == note
