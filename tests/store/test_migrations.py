@@ -97,3 +97,12 @@ def test_init_brings_the_database_to_the_newest_migration(db_url: str) -> None:
 def test_a_malformed_url_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="is not valid"):
         open_store("not a url at all://")
+
+
+def test_two_processes_initialising_at_once_both_succeed(db_url: str) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        results = list(pool.map(init_database, [db_url, db_url]))
+    assert results == [None, None]
+    open_store(db_url).close()

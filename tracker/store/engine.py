@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from tracker.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATION_LOCK = 0x70747261636B  # "ptrack": the advisory lock key held while migrating PostgreSQL
 
 
 def normalise_url(url: str) -> str:
@@ -107,6 +108,11 @@ def upgrade(engine: Engine) -> None:
     url = engine.url.render_as_string(hide_password=False)
     cfg = alembic_config(url)
     with store_errors(url, "migrating the schema"), engine.begin() as conn:
+        # Two instances starting at once: one migrates, the other waits and then finds the schema current.
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        elif conn.dialect.name == "sqlite":  # take the write lock now; the DDL then runs in this transaction
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
