@@ -78,11 +78,15 @@ class CountResult:
         return [f"{s.name} {s.day.isoformat()}" for s in self.skipped]
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """Same day-of-month `months` later (or earlier); if that month is shorter, its last day."""
-    total = day.year * 12 + (day.month - 1) + months
-    year, month0 = divmod(total, 12)
-    last = _cal.monthrange(year, month0 + 1)[1]
+    year, month0 = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    if day.day <= 28:
+        return date(year, month0 + 1, day.day)
+    last = 29 if month0 == 1 and _cal.isleap(year) else _MONTH_DAYS[month0]
     return date(year, month0 + 1, min(day.day, last))
 
 

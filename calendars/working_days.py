@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +25,7 @@ from calendars.errors import CalendarCoverageError
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
-@dataclass(frozen=True)
-class SkippedDay:
+class SkippedDay(NamedTuple):
     """A non-working day passed over by a count, with its name ("Good Friday", "Saturday")."""
 
     day: date
@@ -47,6 +47,8 @@ class WorkingDayCalendar:
     source: str = "custom"
     _working: list[int] = field(init=False, repr=False, compare=False)
     _working_np: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _off: list[int] = field(init=False, repr=False, compare=False)  # non-working day ordinals, sorted
+    _off_days: list[SkippedDay] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.first_year > self.last_year:
@@ -59,6 +61,13 @@ class WorkingDayCalendar:
         ]
         object.__setattr__(self, "_working", working)
         object.__setattr__(self, "_working_np", np.array([o - _EPOCH for o in working], dtype=np.int64))
+        off = [
+            SkippedDay(date.fromordinal(o), name)
+            for o in range(start, end + 1)
+            if (name := self.name_of(date.fromordinal(o))) is not None
+        ]
+        object.__setattr__(self, "_off_days", off)
+        object.__setattr__(self, "_off", [s.day.toordinal() for s in off])
 
     # -- coverage -------------------------------------------------------------------------------------------
 
@@ -147,14 +156,11 @@ class WorkingDayCalendar:
 
     def non_working_days(self, start: date, end: date) -> list[SkippedDay]:
         """Every non-working day in (start, end], named."""
-        out: list[SkippedDay] = []
-        day = start + timedelta(days=1)
-        while day <= end:
-            name = self.name_of(day)
-            if name is not None:
-                out.append(SkippedDay(day, name))
-            day += timedelta(days=1)
-        return out
+        self.check(start)
+        self.check(end)
+        lo = bisect.bisect_right(self._off, start.toordinal())
+        hi = bisect.bisect_right(self._off, end.toordinal())
+        return self._off_days[lo:hi]
 
     def holidays_in(self, year: int) -> list[tuple[date, str]]:
         self.check(date(year, 1, 1))

@@ -216,7 +216,7 @@ def _candidate(
         source=rule.citation, counting=anchor.counting or _words(count), due_soon_from=min(soon, due),
         met_on=met.date if met else None, met_event_id=met.event_id if met else "",
         cancelled_on=cancelled_on, cancel_reason=reason,
-        skipped=tuple((s.day, s.name) for s in result.skipped), notes=tuple(notes),
+        skipped=result.skipped, notes=tuple(notes),
         contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
     )
     return _Candidate(rule, scope, deadline, notes)
