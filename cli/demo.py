@@ -10,21 +10,30 @@ from typing import Annotated
 
 import typer
 
+from calendars import WorkingDayCalendar
 from cli import output
 from cli.deadlines import print_table
+from cli.digest import print_digest
+from cli.dispute import print_list
 from cli.importing import print_reports
 from cli.notify import print_remind
 from cli.state import state
 from notifiers.folder import FolderNotifier
 from tracker import services
 from tracker.config import Config
+from tracker.digest import render
+from tracker.digest.service import load_digest, rule_titles
+from tracker.disputes.ladder import Ladder
+from tracker.disputes.service import Ctx, list_disputes, open_dispute, prompt_overdue_disputes
 from tracker.model import Status
 from tracker.outbox.service import policy_settings, remind
 from tracker.policy.window import LONDON
+from tracker.rules import RuleSet
 from tracker.store import DeadlineRow
 from tracker.synthetic import CaseloadShape, write_csvs
 
-DEMO_FILES = ("ptrack.db", "ptrack.db-wal", "ptrack.db-shm", "cases.csv", "people.csv", "events.csv")
+DEMO_FILES = ("ptrack.db", "ptrack.db-wal", "ptrack.db-shm", "cases.csv", "people.csv", "events.csv", "digest.html")
+DISPUTE_RULES = ("permanence_plan_by_second_review", "cla_review_subsequent", "cla_review_second")
 
 
 def demo(
@@ -37,7 +46,8 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic caseload.")] = 1,
     show: Annotated[int, typer.Option("--show", min=0, help="At most this many deadlines in the list.")] = 25,
 ) -> None:
-    """A self-contained demonstration: synthetic caseload, import, deadlines due soon or overdue, summary."""
+    """A self-contained demonstration: synthetic caseload, import, deadlines due soon or overdue, the morning's
+    reminders into DIR/outbox/, two IRO disputes, and the weekly digest (printed, and as DIR/digest.html)."""
     s = state(ctx)
     config = s.config if s.config_path is not None else Config()
     directory.mkdir(parents=True, exist_ok=True)
@@ -60,6 +70,10 @@ def demo(
         morning = datetime.combine(s.as_of, policy_settings(config).window.opens, tzinfo=LONDON)
         folder = FolderNotifier("folder", directory / "outbox")
         reminders = remind(store, config, ruleset, calendar, morning, {"folder": folder}, worker_id="demo")
+        disputes = open_demo_disputes(store, config, ruleset, calendar, rows, morning)
+        prompts = prompt_overdue_disputes(store, config, calendar, morning, {"folder": folder}, worker_id="demo")
+        listed = list_disputes(store, Ladder(config.disputes, calendar), s.as_of)
+        weekly = load_digest(store, config, s.as_of)
     finally:
         store.close()
     output.line()
@@ -70,8 +84,30 @@ def demo(
     print_remind(reminders)
     output.line(f"The morning's reminders are in {directory / 'outbox'}/ (one .txt and one .json per message)")
     output.line()
+    output.line(f"Opened {len(disputes)} IRO dispute(s) on cases with overdue reviews or plans; "
+                f"{prompts.queued} IRO prompt(s) for a stage past its SLA in {directory / 'outbox'}/")
+    print_list(listed, f"IRO disputes on {s.as_of.isoformat()}", config.disputes.total_working_days)
+    output.line()
+    titles = rule_titles(ruleset)
+    print_digest(weekly, titles, items=5)
+    (directory / "digest.html").write_text(render.as_html(weekly, titles, config.local_authority), encoding="utf-8")
+    output.line(f"The weekly digest as the managers' email: {directory / 'digest.html'}")
+    output.line()
     output.line(f"Explore: ptrack --db {url} deadlines --status all")
     output.line(f"         ptrack --db {url} explain {rows[0].case_id if rows else 'C000001'}")
+
+
+def open_demo_disputes(store: services.Store, config: Config, ruleset: RuleSet, calendar: WorkingDayCalendar,
+                       rows: list[DeadlineRow], morning: datetime) -> list[int]:
+    """Two disputes on the first cases with an overdue review or plan: one raised 7 working days ago (its
+    first stage is past its SLA, so the IRO is prompted), one raised today."""
+    cases = sorted({r.case_id for r in rows if r.status is Status.OVERDUE and r.rule_id in DISPUTE_RULES})[:2]
+    today = morning.date()
+    opened = []
+    for case_id, on in zip(cases, (calendar.add_working_days(today, -7), today), strict=False):
+        ctx = Ctx(store, config, ruleset, calendar, on, morning)
+        opened.append(open_dispute(ctx, case_id, "Demo: drift in care planning (synthetic)").dispute.id)
+    return opened
 
 
 def overdue_summary(rows: list[DeadlineRow]) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from calendars import CalendarError
-from cli import calendar, deadlines, demo, digest, discrepancies, importing, notify, rules, setup
+from cli import calendar, deadlines, demo, digest, discrepancies, dispute, importing, notify, rules, setup
 from cli.output import err
 from cli.state import DEFAULT_DB, AppState, state
 from tracker.errors import PtrackError
@@ -64,6 +64,7 @@ app.command("demo")(demo.demo)
 app.add_typer(rules.app, name="rules")
 app.add_typer(calendar.app, name="calendar")
 app.command("digest")(digest.digest)
+app.add_typer(dispute.app, name="dispute")
 app.command("remind")(notify.remind)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.people_app, name="people")

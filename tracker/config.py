@@ -80,6 +80,26 @@ class ImportConfig:
 
 
 @dataclass(frozen=True)
+class DisputeStage:
+    """One rung of the IRO dispute ladder (SPEC §6): who answers it and in how many working days."""
+
+    name: str
+    sla_working_days: int = 5
+
+
+DEFAULT_DISPUTE_STAGES = (
+    DisputeStage("Team manager"), DisputeStage("Service manager"), DisputeStage("Head of service"),
+    DisputeStage("Director"),
+)
+
+
+@dataclass(frozen=True)
+class DisputeConfig:
+    stages: tuple[DisputeStage, ...] = DEFAULT_DISPUTE_STAGES
+    total_working_days: int = 20  # IRO Handbook para 6.2
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole config. `source` is the file it came from, None for the built-in defaults."""
 
@@ -93,6 +113,7 @@ class Config:
     channels: Mapping[str, ChannelConfig] = field(default_factory=dict)
     teams: Mapping[str, TeamConfig] = field(default_factory=dict)
     import_settings: ImportConfig = field(default_factory=ImportConfig)
+    disputes: DisputeConfig = field(default_factory=DisputeConfig)
 
     def calendar(self) -> WorkingDayCalendar:
         c = self.calendar_settings
@@ -101,7 +122,17 @@ class Config:
     def ruleset(self) -> RuleSet:
         from tracker.rules import load_ruleset
 
-        return load_ruleset(list(self.rule_packs), dict(self.rules_settings))
+        return load_ruleset(list(self.rule_packs), {**self.dispute_rule_settings(), **self.rules_settings})
+
+    def dispute_rule_settings(self) -> dict[str, int]:
+        """The engine's iro_dispute_* settings that follow from [disputes] (explicit [rules.settings] win): the
+        total always, the stage SLA when every stage has the same one (the engine counts one SLA per stage)."""
+        out = {"iro_dispute_total": self.disputes.total_working_days}
+        slas = {s.sla_working_days for s in self.disputes.stages}
+        if len(slas) == 1:
+            out["iro_dispute_stage_sla"] = slas.pop()
+        return out
+
 
     def link_for(self, case_id: str) -> str:
         return self.deep_link.format(case_id=case_id) if self.deep_link else ""
@@ -158,7 +189,7 @@ class _Parser:
 
     def config(self, data: dict[str, Any], source: Path | None) -> Config:
         self.only(data, "", {"local_authority", "rule_packs", "deep_link", "calendar", "rules", "notify",
-                             "channels", "teams", "import"})
+                             "channels", "teams", "import", "disputes"})
         rules = self.table(data, "rules")
         self.only(rules, "rules.", {"settings"})
         return Config(
@@ -172,6 +203,7 @@ class _Parser:
             channels=self.channels(self.table(data, "channels")),
             teams=self.teams(self.table(data, "teams")),
             import_settings=self.import_(self.table(data, "import")),
+            disputes=self.disputes(self.table(data, "disputes")),
         )
 
     # -- generic checks -------------------------------------------------------------------------------------
@@ -314,6 +346,27 @@ class _Parser:
             if not isinstance(code, str):
                 raise self.fail(f"import.connected_person_place_codes[{i}]", f"{code!r} is not a PLACE code")
         return ImportConfig(Path(folder) if folder else None, tuple(codes))
+
+    def disputes(self, data: Mapping[str, Any]) -> DisputeConfig:
+        p = "disputes."
+        self.only(data, p, {"stages", "total_working_days"})
+        total = self.get_int(data, "total_working_days", 20, p, minimum=1)
+        if "stages" not in data:
+            return DisputeConfig(total_working_days=total)
+        stages = []
+        for i, item in enumerate(self.get_list(data, "stages", p)):
+            key = f"{p}stages[{i}]"
+            if not isinstance(item, dict):
+                raise self.fail(key, f"must be a table like {{name = \"Team manager\", sla_working_days = 5}}, "
+                                     f"not {_type(item)}")
+            self.only(item, f"{key}.", {"name", "sla_working_days"})
+            name = self.get_str(item, "name", "", f"{key}.")
+            if not name.strip():
+                raise self.fail(f"{key}.name", "must not be empty")
+            stages.append(DisputeStage(name, self.get_int(item, "sla_working_days", 5, f"{key}.", minimum=1)))
+        if not stages:
+            raise self.fail(f"{p}stages", "must list at least one stage")
+        return DisputeConfig(tuple(stages), total)
 
 
 def _type(value: object) -> str:

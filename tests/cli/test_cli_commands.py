@@ -214,5 +214,8 @@ def test_demo_runs_on_the_embedded_default(ptrack: Ptrack) -> None:
     assert "Generated 30 children" in r.stdout
     assert "rejected 0" in r.stdout
     assert "Overdue by team and rule" in r.stdout
+    assert "Opened 2 IRO dispute(s)" in r.stdout and "IRO disputes on 2026-11-25" in r.stdout
+    assert "Weekly digest 2026-11-25:" in r.stdout
+    assert (ptrack.cwd / "d" / "digest.html").read_text().startswith("<!DOCTYPE html>")
     again = ptrack("--as-of", "2026-11-25", "demo", "--dir", "d", "--children", "30")
     assert again.stdout == r.stdout  # deterministic, and a second run starts afresh

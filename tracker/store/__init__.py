@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 
 from tracker.errors import StoreError
+from tracker.store import dispute_schema as dispute_schema  # the dispute tables join `metadata`
 from tracker.store import extract_schema as extract_schema  # case-system due dates join `metadata`
 from tracker.store import notify_schema as notify_schema  # the notification tables join `metadata`
 from tracker.store.deadlines import DeadlineCounts
