@@ -31,6 +31,11 @@ PLACEMENT_KINDS: frozenset[str] = frozenset(
 PERMANENCE_KINDS: frozenset[str] = frozenset({"adoption_order", "sgo", "cao", "return_home", "long_term_match"})
 
 
+# VALUES_NOTE: Event, Contributor and Deadline are values, never changed after they are built (use
+# dataclasses.replace for a changed copy). They are not `frozen` only because a frozen dataclass costs five
+# times as much to build, and a full recompute builds millions of them.
+
+
 class Status(StrEnum):
     UPCOMING = "upcoming"
     DUE_SOON = "due_soon"
@@ -61,7 +66,7 @@ class Person:
     channel: str = ""  # teams | slack | email | "" (the default channel)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
 class Event:
     """A dated fact about a case. `event_id` is unique per case system; `kind` is the SPEC §5 vocabulary."""
 
@@ -85,7 +90,7 @@ class Timeline:
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
 class Contributor:
     """One rule that produced a candidate date for an obligation; the earliest wins."""
 
@@ -95,7 +100,7 @@ class Contributor:
     pack: str
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
 class Deadline:
     """One computed due date for one case and obligation occurrence, with everything needed to explain it.
 

@@ -22,7 +22,7 @@ from tracker.rules.packs import Rule, RuleSet
 from tracker.rules.scopes import Scope, build_scopes
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per anchor in the hot path; never changed after
 class Anchor:
     slot: int
     day: date
@@ -38,7 +38,7 @@ class Anchor:
         return self.base or self.day
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     rule: Rule
     scope: Scope
