@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.output import line
-from cli.state import UsageError, state
+from cli.state import state
 from tracker import services
 from tracker.config import STARTER_CONFIG, resolve_config_path
 from tracker.store.engine import safe_url
@@ -37,11 +37,13 @@ def recompute(
         "--case", metavar="ID", help="Recompute only this case (repeat for several).",
     )] = None,
 ) -> None:
-    """Recompute deadlines from the stored events with the current rules and calendar (--all or --case)."""
-    if not all_cases and not case:
-        raise UsageError("recompute: say which cases: --all, or --case ID (repeatable)")
+    """Recompute deadlines with the current rules and calendar: by default the cases whose deadlines were
+    computed with another rule set or calendar version; --all for every case, --case for some."""
     s = state(ctx)
-    report = services.recompute(s.store, s.ruleset, s.calendar, s.as_of, case_ids=None if all_cases else case)
+    if all_cases or case:
+        report = services.recompute(s.store, s.ruleset, s.calendar, s.as_of, case_ids=None if all_cases else case)
+    else:
+        report = services.recompute_stale(s.store, s.ruleset, s.calendar, s.as_of)
     line(f"recomputed {report.cases} cases as of {report.as_of.isoformat()} in {report.seconds:.1f} s: "
          f"{report.deadlines} deadlines ({report.inserted} new, {report.updated} changed, "
          f"{report.unchanged} unchanged), {report.archived} archived")

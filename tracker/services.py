@@ -118,6 +118,20 @@ def recompute(
             _WORKER.clear()
 
 
+def stale_cases(store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar) -> list[str]:
+    """Cases whose stored deadlines were computed with another rule set or calendar version."""
+    with store.reading("looking for stale deadlines") as conn:
+        return q.stale_case_ids(conn, ruleset.version, calendar.version)
+
+
+def recompute_stale(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
+) -> RecomputeReport:
+    """Recompute only the cases a rule-set or calendar change left stale (the default of `ptrack recompute`,
+    and what the daemon runs after an import)."""
+    return recompute(store, ruleset, calendar, as_of, case_ids=stale_cases(store, ruleset, calendar))
+
+
 # What `_compute_rows` works with: in a worker process its own store connection, set by the pool initializer.
 _WORKER: dict[str, Any] = {}
 
@@ -198,6 +212,8 @@ __all__ = [
     "import_paths",
     "init_database",
     "last_import",
+    "recompute_stale",
+    "stale_cases",
     "open_store",
     "query_deadlines",
     "recompute",

@@ -148,7 +148,6 @@ def test_import_reports_rejects_and_exits_1(ptrack: Ptrack) -> None:
         (["deadlines", "--status", "late"], "--status 'late' is not a status"),
         (["calendar", "holidays", "2050"], "outside the working-day calendar"),
         (["rules", "show", "nope"], "rule 'nope' is not in the active rule set"),
-        (["recompute"], "say which cases"),
     ],
 )
 def test_errors_are_one_line_with_a_non_zero_exit(loaded: Ptrack, args: list[str], message: str) -> None:
@@ -182,6 +181,19 @@ def test_recompute_all(loaded: Ptrack) -> None:
     r = loaded("--as-of", "2026-11-25", "recompute", "--all")
     assert "recomputed 5 cases" in r.stdout
     assert "recomputed 1 cases" in loaded("--as-of", "2026-11-25", "recompute", "--case", "X1").stdout
+
+
+def test_recompute_by_default_only_what_a_config_change_left_stale(ptrack: Ptrack) -> None:
+    write_examples(ptrack.cwd)
+    ptrack("init")
+    ptrack("--as-of", "2026-11-25", "import", "cases.csv", "events.csv")
+    assert "recomputed 0 cases" in ptrack("--as-of", "2026-11-25", "recompute").stdout
+    (ptrack.cwd / "ptrack.toml").write_text('rule_packs = ["england", "tameside"]\n')
+    assert "recomputed 5 cases" in ptrack("--as-of", "2026-11-25", "recompute").stdout
+    assert "recomputed 0 cases" in ptrack("--as-of", "2026-11-25", "recompute").stdout
+    (ptrack.cwd / "ptrack.toml").write_text(
+        'rule_packs = ["england", "tameside"]\n[calendar]\nclosure_days = ["2026-12-29"]\n')
+    assert "recomputed 5 cases" in ptrack("--as-of", "2026-11-25", "recompute").stdout
 
 
 def test_calendar_add_names_the_days(ptrack: Ptrack) -> None:

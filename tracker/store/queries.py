@@ -112,3 +112,11 @@ def case_timeline(conn: Connection, case_id: str) -> Timeline:
         raise NotFoundError(f"case {case_id!r} is not in the database: import it with cases.csv first")
     case = Case(row.case_id, row.initials, row.dob, row.team, row.worker_email, row.manager_email, row.iro_email)
     return timelines_for(conn, [case], contiguous=False)[0]
+
+
+def stale_case_ids(conn: Connection, ruleset_version: str, calendar_version: str) -> list[str]:
+    """Cases with any deadline computed under another rule set or calendar: what a config or calendar change
+    leaves to recompute."""
+    stale = (t.deadlines.c.ruleset_version != ruleset_version) | (t.deadlines.c.calendar_version != calendar_version)
+    query = select(t.deadlines.c.case_id).where(stale).distinct().order_by(t.deadlines.c.case_id)
+    return [str(r[0]) for r in conn.execute(query)]
