@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from calendars import CalendarError
-from cli import calendar, deadlines, demo, digest, discrepancies, dispute, importing, notify, rules, setup
+from cli import calendar, daemon, deadlines, demo, digest, discrepancies, dispute, importing, notify, rules, setup
 from cli.output import err
 from cli.state import DEFAULT_DB, AppState, state
 from tracker.errors import PtrackError
@@ -69,6 +69,8 @@ app.command("remind")(notify.remind)
 app.add_typer(notify.outbox_app, name="outbox")
 app.add_typer(notify.people_app, name="people")
 app.command("doctor")(notify.doctor)
+app.command("run")(daemon.run)
+app.command("status")(daemon.status)
 
 
 def main() -> None:

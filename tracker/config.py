@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calendars import WorkingDayCalendar, england_and_wales
+from tracker.daemon.settings import DaemonConfig, parse_daemon
 from tracker.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ class Config:
     channels: Mapping[str, ChannelConfig] = field(default_factory=dict)
     teams: Mapping[str, TeamConfig] = field(default_factory=dict)
     import_settings: ImportConfig = field(default_factory=ImportConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
     disputes: DisputeConfig = field(default_factory=DisputeConfig)
 
     def calendar(self) -> WorkingDayCalendar:
@@ -189,7 +191,7 @@ class _Parser:
 
     def config(self, data: dict[str, Any], source: Path | None) -> Config:
         self.only(data, "", {"local_authority", "rule_packs", "deep_link", "calendar", "rules", "notify",
-                             "channels", "teams", "import", "disputes"})
+                             "channels", "teams", "import", "disputes", "daemon"})
         rules = self.table(data, "rules")
         self.only(rules, "rules.", {"settings"})
         return Config(
@@ -203,6 +205,7 @@ class _Parser:
             channels=self.channels(self.table(data, "channels")),
             teams=self.teams(self.table(data, "teams")),
             import_settings=self.import_(self.table(data, "import")),
+            daemon=parse_daemon(self, self.table(data, "daemon")),
             disputes=self.disputes(self.table(data, "disputes")),
         )
 
