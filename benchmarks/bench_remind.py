@@ -66,7 +66,8 @@ def _deadline(case_id: str, rule: str, due: Any, met: bool, now: datetime) -> di
     return {"case_id": case_id, "key": f"{rule}#1", "rule_id": rule, "obligation": rule, "due": due,
             "last_working_day": due, "anchor_event": "looked_after_start", "anchor_event_id": f"E{case_id}",
             "anchor_date": AS_OF - timedelta(days=400), "source": "bench", "counting": "bench",
-            "due_soon_from": due, "met_on": due if met else None, "explanation": "{}", "ruleset_version": "b",
+            "due_soon_from": due, "met_on": due if met else None, "closed_on": due if met else None,
+            "explanation": "{}", "ruleset_version": "b",
             "calendar_version": "b", "computed_at": now, "content_hash": "b"}
 
 

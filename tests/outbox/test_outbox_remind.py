@@ -4,17 +4,23 @@ absence cover, and no full name in anything sent."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, date
 
 from outbox_helpers import FULL_NAMES, Recorder, at, deadline, put_deadlines, seed
+from sqlalchemy import delete, select
 
 from calendars import england_and_wales
 from tracker.config import Config
 from tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
-from tracker.policy import Absence
+from tracker.policy import Absence, DeadlineState, PendingItem, withdrawals
 from tracker.rules import RuleSet
 from tracker.store import Store
+from tracker.store import notify_schema as n
+from tracker.store import schema as t
+
+i, m = n.outbox_items.c, n.outbox_messages
 
 CAL = england_and_wales(2020, 2035)
 CONFIG = Config(deep_link="https://cases.example/child/{case_id}")
@@ -102,3 +108,62 @@ def test_overdue_nudges_come_every_working_day_and_escalate_on_day_three(store: 
     kinds = [(m.kind, m.recipient_email) for m in folder.sent]
     assert kinds.count(("overdue", "worker@example.org")) == 4
     assert kinds.count(("escalation_manager", "manager@example.org")) == 1
+
+
+def test_one_message_per_person_even_when_their_cases_fall_in_different_chunks(store: Store, ruleset: RuleSet) -> None:
+    overdue_caseload(store)
+    whole = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "08:00"), dry_run=True)
+    folder = Recorder("folder")
+    chunked = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "08:00"), {"folder": folder}, chunk_cases=1)
+    assert chunked.decisions == whole.decisions and chunked.messages == whole.messages
+    [overdue] = [m for m in folder.sent if m.kind == "overdue"]
+    assert [i.case_id for i in overdue.items] == ["C2", "C1"]  # due-date order: 19 Nov, then 20 Nov
+
+
+def test_a_message_keeps_its_open_items_when_others_are_met_and_a_removed_deadline_withdraws(
+    store: Store, ruleset: RuleSet
+) -> None:
+    overdue_caseload(store)
+    remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))  # deferred to tomorrow 08:00
+    with store.transaction() as conn:
+        put_deadlines(conn, [deadline("C1", "visit_year1", "2026-11-20", met_on=date(2026, 11, 25))])
+        conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == "C3"))  # a correction removed it
+    report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "20:00"))
+    assert report.withdrawn == {"suppressed_met": 2, "withdrawn": 1}  # C1's nudge and escalation; C3's reminder
+    folder = Recorder("folder")
+    dispatch(store, {"folder": folder}, at("2026-11-26", "08:00"), "d1")
+    assert {m.kind: [i.case_id for i in m.items] for m in folder.sent} == {"overdue": ["C2"],
+                                                                          "escalation_manager": ["C2"]}
+    assert {(r.kind, r.status, r.reason) for r in list_outbox(store) if r.status == "withdrawn"} == {
+        ("reminder", "withdrawn", "withdrawn")}
+
+
+def test_sql_withdrawal_decides_as_the_policy_does(store: Store, ruleset: RuleSet) -> None:
+    """The set-based withdrawal agrees with `tracker.policy.withdrawals` (the pure statement of the rule)."""
+    seed(store, [deadline(f"C{c}", "visit_year1", f"2026-11-{16 + c % 5}") for c in range(1, 13)], cases=12)
+    remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))
+    today = date(2026, 11, 25)
+    changes = {1: {"met_on": today}, 2: {"cancelled_on": date(2026, 11, 24)}, 3: {"met_on": date(2026, 11, 26)},
+               4: {"met_on": today, "cancelled_on": today}, 5: None}
+    with store.transaction() as conn:
+        pending = [PendingItem(*r) for r in conn.execute(
+            select(i.id, i.message_id, i.case_id, i.deadline_key).join(m, m.c.id == i.message_id)
+            .where(m.c.status == "pending"))]
+        for k, change in changes.items():
+            if change is None:
+                conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == f"C{k}"))
+            else:
+                due = f"2026-11-{16 + k % 5}"
+                put_deadlines(conn, [deadline(f"C{k}", "visit_year1", due, **change)])
+        states = {(r.case_id, r.key): DeadlineState(r.met_on, r.cancelled_on) for r in conn.execute(
+            select(t.deadlines.c.case_id, t.deadlines.c.key, t.deadlines.c.met_on, t.deadlines.c.cancelled_on))}
+    expected = withdrawals(pending, states, today)
+    report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "20:00"))
+    assert report.withdrawn == Counter(r.value for r in expected.items.values())
+    with store.reading() as conn:
+        got = {r.id: r.withdrawn for r in conn.execute(select(i.id, i.withdrawn)) if r.withdrawn}
+        statuses = {r.id: (r.status, r.reason) for r in conn.execute(select(m.c.id, m.c.status, m.c.reason))}
+    assert got == {k: v.value for k, v in expected.items.items()}
+    for message_id, reason in expected.messages.items():
+        assert statuses[message_id] == ("withdrawn", reason.value)
+    assert all(statuses[k][0] == "pending" for k in expected.shrunk)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from calendars import WorkingDayCalendar
 from tracker.policy.types import (
@@ -31,6 +32,7 @@ from tracker.policy.window import delivery_slot, local_day, next_delivery_day, o
 
 PERMANENCE_RULE = "permanence_plan_by_second_review"
 MAX_COVER_CHAIN = 3
+GroupKey = tuple[str, str, Kind, datetime, Reason]  # recipient, cover_for, kind, not_before, the message's reason
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,40 @@ class Plan:
     today: date = field(default=date.min)
 
 
-@dataclass(frozen=True)
-class _Owed:
+class _Owed(NamedTuple):
     person: str
     item: OpenItem
     kind: Kind
     stage: str
     owed_on: date
+
+
+class DueDays:
+    """The calendar's answers for one day's pass, per due date: a caseload has a few hundred distinct due dates
+    and hundreds of thousands of deadlines, so each answer is worked out once."""
+
+    def __init__(self, today: date, calendar: WorkingDayCalendar, settings: PolicySettings) -> None:
+        self.today, self.calendar = today, calendar
+        self.offsets = sorted(settings.remind_working_days_before)
+        self.escalate_after = settings.escalate_to_manager_after_working_days
+        self.working_today = calendar.is_working_day(today)
+        self._stages: dict[date, tuple[int, date] | None] = {}
+        self._overdue: dict[date, tuple[date | None, date]] = {}
+
+    def stage(self, due: date) -> tuple[int, date] | None:
+        """The latest reminder stage reached today (smallest offset whose day has come), and its day."""
+        if due not in self._stages:
+            self._stages[due] = _reminder_stage(due, self.today, self.calendar, self.offsets)
+        return self._stages[due]
+
+    def overdue(self, due: date) -> tuple[date | None, date]:
+        """(the manager escalation's day if reached, else None; the first working day overdue)."""
+        found = self._overdue.get(due)
+        if found is None:
+            cal, n = self.calendar, self.escalate_after
+            escalation = cal.add_working_days(due, n) if cal.working_days_between(due, self.today) >= n else None
+            found = self._overdue[due] = (escalation, cal.add_working_days(due, 1))
+        return found
 
 
 def decide(
@@ -60,52 +89,100 @@ def decide(
     already_queued: Collection[str] = frozenset(),
 ) -> Plan:
     """The notifications owed at `now` for `items`; `already_queued` holds the dedup keys in the outbox."""
-    today = local_day(now)
-    slot = delivery_slot(now, calendar, settings.window)
-    away = _absences_on(absences, today)
     decisions: list[Decision] = []
-    grouped: dict[tuple[str, str, Kind, datetime, Reason], list[tuple[Decision, OpenItem]]] = defaultdict(list)
-    for item in items:
-        closed = _closed_reason(item, today)
-        if closed is not None:
-            decisions.append(Decision("", item.case_id, item.deadline_key, item.rule_id, Kind.REMINDER, "",
-                                      today, closed))
-            continue
-        for owed in owed_for(item, today, calendar, settings):
-            decision, cover_for, message_reason = _route(owed, already_queued, away, slot, calendar, settings)
-            decisions.append(decision)
-            if decision.reason is not Reason.DEDUPLICATED and decision.reason is not Reason.SUPPRESSED_NO_RECIPIENT:
-                assert decision.not_before is not None
-                key = (decision.recipient, cover_for, owed.kind, decision.not_before, message_reason)
-                grouped[key].append((decision, item))
-    return Plan(tuple(decisions), tuple(_messages(grouped, today)), today)
+    grouped: dict[GroupKey, list[tuple[Decision, OpenItem]]] = defaultdict(list)
+    router = Router(absences, calendar, settings, now)
+    for decision, item in router.route(items, already_queued):
+        decisions.append(decision)
+        group = router.group(decision)
+        if group is not None:
+            grouped[group].append((decision, item))
+    return Plan(tuple(decisions), tuple(_messages(grouped, router.today)), router.today)
 
 
-def owed_for(item: OpenItem, today: date, calendar: WorkingDayCalendar, settings: PolicySettings) -> Iterator[_Owed]:
+class Router:
+    """Decides, item by item, what is owed at `now` and to whom (`route`), and which message it joins (`group`).
+    `decide` uses it on a list; the reminder pass streams a caseload through it chunk by chunk."""
+
+    def __init__(self, absences: Sequence[Absence], calendar: WorkingDayCalendar, settings: PolicySettings,
+                 now: datetime) -> None:
+        self.today = local_day(now)
+        self.calendar, self.settings = calendar, settings
+        self.slot = delivery_slot(now, calendar, settings.window)
+        self.away = _absences_on(absences, self.today)
+        self.days = DueDays(self.today, calendar, settings)
+
+    def route(self, items: Iterable[OpenItem], already_queued: Collection[str] = frozenset()
+              ) -> Iterator[tuple[Decision, OpenItem]]:
+        today = self.today
+        for item in items:
+            closed = _closed_reason(item, today)
+            if closed is not None:
+                yield Decision("", item.case_id, item.deadline_key, item.rule_id, Kind.REMINDER, "", today,
+                               closed), item
+                continue
+            for owed in owed_for(item, today, self.calendar, self.settings, self.days):
+                yield self._route(owed, already_queued), item
+
+    def group(self, decision: Decision) -> GroupKey | None:
+        """The message a decision joins, or None when it joins none (deduplicated, closed, nobody to tell)."""
+        reason = decision.reason
+        if decision.not_before is None or reason is Reason.DEDUPLICATED:
+            return None
+        if reason is Reason.REDIRECTED_ABSENT:
+            return decision.recipient, decision.person, decision.kind, decision.not_before, self.slot[0]
+        return decision.recipient, "", decision.kind, decision.not_before, reason
+
+    def _route(self, owed: _Owed, already_queued: Collection[str]) -> Decision:
+        """Dedup, then absence, then the delivery window."""
+        i, person = owed.item, owed.person.lower()
+        if not person:
+            return Decision(person, i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on,
+                            Reason.SUPPRESSED_NO_RECIPIENT)
+        key = dedup_key(person, i.case_id, i.deadline_key, owed.kind, owed.stage, owed.owed_on)
+
+        def made(reason: Reason, recipient: str = "", not_before: datetime | None = None) -> Decision:
+            return Decision(person, i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on,
+                            reason, recipient, not_before, key)
+
+        if already_queued and key in already_queued:
+            return made(Reason.DEDUPLICATED)
+        reason, not_before = self.slot
+        if not self.away:
+            return made(reason, person, not_before)
+        recipient, cover_for = _cover(person, self.away)
+        if recipient is None:
+            back = self.away[person].to_date + timedelta(days=1)
+            later = opening(next_delivery_day(back, self.calendar), self.settings.window)
+            return made(Reason.DEFERRED_ABSENT, person, later)
+        return made(Reason.REDIRECTED_ABSENT if cover_for else reason, recipient, not_before)
+
+
+def owed_for(item: OpenItem, today: date, calendar: WorkingDayCalendar, settings: PolicySettings,
+             days: DueDays | None = None) -> Iterator[_Owed]:
     """Every (person, kind, stage, date) the item owes on `today`, before routing and deduplication."""
+    days = days or DueDays(today, calendar, settings)
     if today <= item.due:
-        stage = _reminder_stage(item.due, today, calendar, settings.remind_working_days_before)
+        stage = days.stage(item.due)
         if stage is not None:
             offset, owed_on = stage
             kind = Kind.DUE_TODAY if offset == 0 else Kind.REMINDER
             for person in _primary(item):
                 yield _Owed(person, item, kind, f"wd-{offset}", owed_on)
     else:
-        yield from _overdue(item, today, calendar, settings)
+        yield from _overdue(item, today, days)
     held = item.second_review_held_on
     if item.rule_id == PERMANENCE_RULE and held is not None and held <= today:
         yield _Owed(item.iro_email, item, Kind.ESCALATION_IRO, "no_permanence_plan", held)
 
 
-def _overdue(item: OpenItem, today: date, calendar: WorkingDayCalendar, settings: PolicySettings) -> Iterator[_Owed]:
-    if calendar.is_working_day(today):
+def _overdue(item: OpenItem, today: date, days: DueDays) -> Iterator[_Owed]:
+    if days.working_today:
         for person in _primary(item):
             yield _Owed(person, item, Kind.OVERDUE, "daily", today)
-    n = settings.escalate_to_manager_after_working_days
-    if calendar.working_days_between(item.due, today) >= n:
-        owed_on = calendar.add_working_days(item.due, n)
-        yield _Owed(item.manager_email, item, Kind.ESCALATION_MANAGER, f"wd+{n}", owed_on)
-    first_overdue_day = calendar.add_working_days(item.due, 1)
+    escalation_day, first_overdue_day = days.overdue(item.due)
+    if escalation_day is not None:
+        yield _Owed(item.manager_email, item, Kind.ESCALATION_MANAGER, f"wd+{days.escalate_after}", escalation_day)
     if item.iro_relevant and first_overdue_day <= today:
         yield _Owed(item.iro_email, item, Kind.ESCALATION_IRO, "overdue", first_overdue_day)
 
@@ -142,36 +219,6 @@ def _absences_on(absences: Sequence[Absence], today: date) -> dict[str, Absence]
     return {a.email.lower(): a for a in absences if a.covers_day(today)}
 
 
-def _route(
-    owed: _Owed,
-    already_queued: Collection[str],
-    away: dict[str, Absence],
-    slot: tuple[Reason, datetime],
-    calendar: WorkingDayCalendar,
-    settings: PolicySettings,
-) -> tuple[Decision, str, Reason]:
-    """Dedup, then absence, then the delivery window: (the decision, cover_for, the message's reason)."""
-    i, person = owed.item, owed.person.lower()
-
-    def made(reason: Reason, recipient: str = "", not_before: datetime | None = None) -> Decision:
-        return Decision(person, i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on, reason,
-                        recipient, not_before)
-
-    if not person:
-        return made(Reason.SUPPRESSED_NO_RECIPIENT), "", Reason.SUPPRESSED_NO_RECIPIENT
-    if already_queued and dedup_key(person, i.case_id, i.deadline_key, owed.kind, owed.stage,
-                                    owed.owed_on) in already_queued:
-        return made(Reason.DEDUPLICATED), "", Reason.DEDUPLICATED
-    recipient, cover_for = _cover(person, away) if away else (person, "")
-    reason, not_before = slot
-    if recipient is None:
-        back = away[person].to_date + timedelta(days=1)
-        later = opening(next_delivery_day(back, calendar), settings.window)
-        return made(Reason.DEFERRED_ABSENT, person, later), "", Reason.DEFERRED_ABSENT
-    item_reason = Reason.REDIRECTED_ABSENT if cover_for else reason
-    return made(item_reason, recipient, not_before), cover_for, reason
-
-
 def _cover(person: str, away: dict[str, Absence]) -> tuple[str | None, str]:
     """(who receives, for whom): the person if present, else the first present cover in the chain."""
     current = person
@@ -185,23 +232,7 @@ def _cover(person: str, away: dict[str, Absence]) -> tuple[str | None, str]:
     return None, ""
 
 
-def _messages(
-    grouped: dict[tuple[str, str, Kind, datetime, Reason], list[tuple[Decision, OpenItem]]], today: date
-) -> Iterator[PlannedMessage]:
+def _messages(grouped: dict[GroupKey, list[tuple[Decision, OpenItem]]], today: date) -> Iterator[PlannedMessage]:
     for (recipient, cover_for, kind, not_before, reason), pairs in sorted(grouped.items(), key=lambda kv: kv[0][:3]):
         yield PlannedMessage(recipient, cover_for, kind, today, not_before, reason,
                              tuple(d for d, _ in pairs), tuple(i for _, i in pairs))
-
-
-def without(plan: Plan, queued: Collection[str]) -> Plan:
-    """`plan` with the items already in the outbox marked deduplicated and left out of its messages."""
-    if not queued:
-        return plan
-    decisions = tuple(replace(d, reason=Reason.DEDUPLICATED) if d.dedup_key in queued and d.not_before else d
-                      for d in plan.decisions)
-    messages = []
-    for m in plan.messages:
-        keep = [(d, i) for d, i in zip(m.items, m.open_items, strict=True) if d.dedup_key not in queued]
-        if keep:
-            messages.append(replace(m, items=tuple(d for d, _ in keep), open_items=tuple(i for _, i in keep)))
-    return Plan(decisions, tuple(messages), plan.today)

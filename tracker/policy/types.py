@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from functools import cached_property
+from typing import NamedTuple
 
 
 class Reason(StrEnum):
@@ -40,10 +40,10 @@ class Kind(StrEnum):
     ESCALATION_IRO = "escalation_iro"  # IRO-relevant rule overdue, or no permanence plan at the 2nd review
 
 
-@dataclass(frozen=True)
-class OpenItem:
+class OpenItem(NamedTuple):
     """One open deadline as the policy sees it: the case's people and the rule's notification settings.
-    `second_review_held_on` is set for `permanence_plan_by_second_review` when the second review was held."""
+    `second_review_held_on` is set for `permanence_plan_by_second_review` when the second review was held.
+    A NamedTuple, not a dataclass: a reminder pass builds hundreds of thousands of them."""
 
     case_id: str
     deadline_key: str
@@ -93,9 +93,10 @@ class PolicySettings:
     window: Window = field(default_factory=Window)
 
 
-@dataclass(frozen=True)
-class Decision:
-    """One owed notification about one deadline for one person, and what became of it."""
+class Decision(NamedTuple):
+    """One owed notification about one deadline for one person, and what became of it. `dedup_key` is hashed
+    once, when the decision is routed (empty for a closed deadline or nobody to tell). A NamedTuple: a pass over
+    a large caseload makes about a million of them."""
 
     person: str  # who it is owed to (the dedup key's person, even when a cover receives it)
     case_id: str
@@ -107,10 +108,12 @@ class Decision:
     reason: Reason
     recipient: str = ""  # who receives it: the person, or their cover
     not_before: datetime | None = None
+    dedup_key: str = ""
 
-    @cached_property
-    def dedup_key(self) -> str:
-        return dedup_key(self.person, self.case_id, self.deadline_key, self.kind, self.stage, self.owed_on)
+    @property
+    def cover_for(self) -> str:
+        """Whom the recipient covers for ("" unless redirected to a cover)."""
+        return self.person if self.reason is Reason.REDIRECTED_ABSENT else ""
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,10 @@ class PlannedMessage:
 
     @property
     def dedup_key(self) -> str:
-        return digest("message", self.recipient, self.cover_for, self.kind, self.owed_on.isoformat(),
-                       *sorted(d.dedup_key for d in self.items))
+        key = MessageKey(self.recipient, self.cover_for, self.kind, self.owed_on)
+        for d in self.items:
+            key.add(d.dedup_key)
+        return key.hexdigest()
 
 
 def dedup_key(person: str, case_id: str, deadline_key: str, kind: str, stage: str, owed_on: date) -> str:
@@ -139,3 +144,17 @@ def dedup_key(person: str, case_id: str, deadline_key: str, kind: str, stage: st
 
 def digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+class MessageKey:
+    """A message's own unique key, hashed incrementally over its items' dedup keys in the order they are added
+    (a reminder pass adds them chunk by chunk, without holding them all)."""
+
+    def __init__(self, recipient: str, cover_for: str, kind: str, owed_on: date) -> None:
+        self._hash = hashlib.sha256("\x1f".join(("message", recipient, cover_for, kind, owed_on.isoformat())).encode())
+
+    def add(self, item_key: str) -> None:
+        self._hash.update(b"\x1f" + item_key.encode())
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()[:40]

@@ -3,20 +3,18 @@ and the absences table. Plain values out; no policy here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
 from tracker.policy.types import Absence, OpenItem
-from tracker.policy.withdraw import DeadlineState
 from tracker.store import notify_schema as n
 from tracker.store import schema as t
 
 SECOND_REVIEW_RULE = "cla_review_second"
 PERMANENCE_RULE = "permanence_plan_by_second_review"
-CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -37,32 +35,47 @@ class Contact:
     channel: str
 
 
+def case_ranges(conn: Connection, size: int) -> Iterator[tuple[str, str]]:
+    """(first, last) case ids of consecutive runs of `size` cases, in case id order: the chunks a reminder pass
+    streams through, so it never holds the whole caseload."""
+    ids = list(conn.execute(select(t.cases.c.case_id).order_by(t.cases.c.case_id)).scalars())
+    for i in range(0, len(ids), size):
+        yield ids[i], ids[min(i + size, len(ids)) - 1]
+
+
 def open_items(
-    conn: Connection, today: date, horizon: date, rules: Mapping[str, RuleNotice], team_managers: Mapping[str, str]
+    conn: Connection, today: date, horizon: date, rules: Mapping[str, RuleNotice], team_managers: Mapping[str, str],
+    cases: tuple[str, str] | None = None,
 ) -> Iterator[OpenItem]:
-    """Deadlines open on `today` (visible, not met or cancelled by then) due on or before `horizon`."""
+    """Deadlines open on `today` (visible, not met or cancelled by then) due on or before `horizon`, of the cases
+    from `cases[0]` to `cases[1]` (all cases when None), in (case, key) order."""
     d, c = t.deadlines.c, t.cases.c
     stmt = (
         select(d.case_id, d.key, d.rule_id, d.due, d.anchor_event_id, c.initials, c.team, c.worker_email,
                c.manager_email, c.iro_email)
         .join(t.cases, c.case_id == d.case_id)
-        .where(d.due <= horizon, d.anchor_date <= today,
-               or_(d.met_on.is_(None), d.met_on > today), or_(d.cancelled_on.is_(None), d.cancelled_on > today))
+        .where(d.due <= horizon, d.anchor_date <= today, or_(d.closed_on.is_(None), d.closed_on > today))
+        .order_by(d.case_id, d.key)
     )
-    held = _second_reviews_held(conn, today)
+    if cases is not None:
+        stmt = stmt.where(d.case_id >= cases[0], d.case_id <= cases[1])
+    held = _second_reviews_held(conn, today, cases)
+    managers: dict[tuple[str, str], str] = {}
     for r in conn.execute(stmt):
         rule = rules.get(r.rule_id)
         if rule is None:
             continue  # a rule no longer in the active rule set: recompute will drop its deadline
+        manager = managers.get((r.manager_email, r.team))
+        if manager is None:
+            manager = managers[r.manager_email, r.team] = (r.manager_email or team_managers.get(r.team, "")).lower()
         yield OpenItem(
-            r.case_id, r.key, r.rule_id, rule.title, r.due, r.initials, r.worker_email.lower(),
-            (r.manager_email or team_managers.get(r.team, "")).lower(), r.iro_email.lower(), rule.audience,
-            rule.iro_relevant, None, None,
+            r.case_id, r.key, r.rule_id, rule.title, r.due, r.initials, r.worker_email.lower(), manager,
+            r.iro_email.lower(), rule.audience, rule.iro_relevant, None, None,
             held.get((r.case_id, r.anchor_event_id)) if r.rule_id == PERMANENCE_RULE else None, r.team,
         )
 
 
-def _second_reviews_held(conn: Connection, today: date) -> dict[tuple[str, str], date]:
+def _second_reviews_held(conn: Connection, today: date, cases: tuple[str, str] | None) -> dict[tuple[str, str], date]:
     """(case, anchor event) -> when the second review was held, for cases with an open permanence deadline.
     The permanence deadline is anchored on the second review's deadline, so they share the anchor event."""
     d = t.deadlines
@@ -74,21 +87,9 @@ def _second_reviews_held(conn: Connection, today: date) -> dict[tuple[str, str],
         .where(d.c.rule_id == SECOND_REVIEW_RULE, d.c.met_on.is_not(None), d.c.met_on <= today,
                or_(p.c.met_on.is_(None), p.c.met_on > today))
     )
+    if cases is not None:
+        stmt = stmt.where(d.c.case_id >= cases[0], d.c.case_id <= cases[1])
     return {(r.case_id, r.anchor_event_id): r.met_on for r in conn.execute(stmt)}
-
-
-def deadline_states(conn: Connection, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], DeadlineState]:
-    """Met/cancelled dates of the deadlines named by (case_id, key); missing ones are absent from the result."""
-    d = t.deadlines.c
-    out: dict[tuple[str, str], DeadlineState] = {}
-    cases = sorted({case for case, _ in refs})
-    wanted = set(refs)
-    for i in range(0, len(cases), CHUNK):
-        stmt = select(d.case_id, d.key, d.met_on, d.cancelled_on).where(d.case_id.in_(cases[i:i + CHUNK]))
-        for r in conn.execute(stmt):
-            if (r.case_id, r.key) in wanted:
-                out[r.case_id, r.key] = DeadlineState(r.met_on, r.cancelled_on)
-    return out
 
 
 def contacts(conn: Connection) -> dict[str, Contact]:

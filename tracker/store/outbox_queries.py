@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, insert, or_, select, update
 
 from tracker.store import notify_schema as n
 from tracker.store import schema as t
 from tracker.store.bulk import bulk_insert
 
 CHUNK = 900
+KEY_BATCH = 5000  # keys per IN list: below SQLite's 32,766 and PostgreSQL's 65,535 parameters
+WAITING = ("pending", "failed")  # not yet sent: what a met or cancelled deadline withdraws from
 m = n.outbox_messages
 
 
@@ -59,11 +62,29 @@ class OutboxRow:
 
 
 def existing_item_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of `keys` are already in the outbox (one indexed IN list per `KEY_BATCH` keys)."""
     found: set[str] = set()
     col = n.outbox_items.c.dedup_key
-    for i in range(0, len(keys), CHUNK):
-        found.update(conn.execute(select(col).where(col.in_(keys[i:i + CHUNK]))).scalars())
+    for i in range(0, len(keys), KEY_BATCH):
+        found.update(conn.execute(select(col).where(col.in_(keys[i:i + KEY_BATCH]))).scalars())
     return found
+
+
+def insert_message(conn: Connection, row: dict[str, Any]) -> int:
+    """Insert one `outbox_messages` row; its id."""
+    return int(conn.execute(insert(m).returning(m.c.id), row).scalar_one())
+
+
+def insert_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `outbox_items` rows (with their message_id). A dedup key already present raises: the caller's
+    transaction rolls back, so two racing passes never queue the same item twice."""
+    bulk_insert(conn, n.outbox_items, rows)
+
+
+def complete_message(conn: Connection, message_id: int, dedup_key: str, payload: str) -> None:
+    """Give a message built item by item its final key and payload."""
+    conn.execute(update(m).where(m.c.id == bindparam("message_id")),
+                 {"message_id": message_id, "dedup_key": dedup_key, "payload": payload})
 
 
 def queue(conn: Connection, messages: Sequence[dict[str, Any]], items: Sequence[Sequence[dict[str, Any]]]) -> None:
@@ -95,25 +116,37 @@ def supersede_overdue(conn: Connection, recipients: Iterable[str], day: date, no
     return done
 
 
-def pending_items(conn: Connection) -> list[tuple[int, int, str, str]]:
-    """(item id, message id, case id, deadline key) of every item in a message not yet sent."""
-    i = n.outbox_items.c
-    stmt = (select(i.id, i.message_id, i.case_id, i.deadline_key).join(m, m.c.id == i.message_id)
-            .where(m.c.status.in_(("pending", "failed")), i.withdrawn == ""))
-    return [(r.id, r.message_id, r.case_id, r.deadline_key) for r in conn.execute(stmt)]
-
-
-def withdraw(conn: Connection, items: dict[int, str], messages: dict[int, str], shrunk: Collection[int],
-             now: datetime) -> None:
-    """Mark items and whole messages withdrawn with their reasons; drop withdrawn items from the payload of
-    messages that keep others."""
-    for item_id, reason in items.items():
-        conn.execute(update(n.outbox_items).where(n.outbox_items.c.id == item_id).values(withdrawn=reason))
-    for message_id, reason in messages.items():
-        conn.execute(update(m).where(m.c.id == message_id, m.c.status.in_(("pending", "failed")))
-                     .values(status="withdrawn", reason=reason, updated_at=now))
-    for message_id in shrunk:
-        _rewrite_payload(conn, message_id, now)
+def withdraw_closed(conn: Connection, today: date, now: datetime) -> Counter[str]:
+    """Withdraw, set-based, the items of messages not yet sent whose deadline is met or cancelled on or before
+    `today`, or gone (a correction removed it); a message left with no items is withdrawn with the reason, one
+    that keeps some has its payload rewritten. Only the withdrawn rows come back to Python. Returns the items
+    withdrawn, by reason (the same as `tracker.policy.withdrawals` decides, proven equal by the tests)."""
+    i, d = n.outbox_items.c, t.deadlines.c
+    same = and_(d.case_id == i.case_id, d.key == i.deadline_key)
+    still_open = exists().where(same, or_(d.closed_on.is_(None), d.closed_on > today))
+    why = case((exists().where(same, d.met_on <= today), "suppressed_met"),
+               (exists().where(same, d.cancelled_on <= today), "suppressed_cancelled"), else_="withdrawn")
+    waiting = select(m.c.id).where(m.c.status.in_(WAITING)).scalar_subquery()
+    stmt = (update(n.outbox_items).where(i.message_id.in_(waiting), i.withdrawn == "", ~still_open)
+            .values(withdrawn=why).returning(i.message_id, i.withdrawn))
+    by_message: dict[int, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for message_id, reason in conn.execute(stmt):
+        by_message[message_id].add(reason)
+        counts[reason] += 1
+    ids = sorted(by_message)
+    keeping: set[int] = set()
+    for k in range(0, len(ids), CHUNK):
+        keeping.update(conn.execute(select(i.message_id).distinct().where(
+            i.message_id.in_(ids[k:k + CHUNK]), i.withdrawn == "")).scalars())
+    for message_id in ids:
+        if message_id in keeping:
+            _rewrite_payload(conn, message_id, now)
+            continue
+        reasons = by_message[message_id]
+        conn.execute(update(m).where(m.c.id == message_id, m.c.status.in_(WAITING)).values(
+            status="withdrawn", reason=reasons.pop() if len(reasons) == 1 else "withdrawn", updated_at=now))
+    return counts
 
 
 def _rewrite_payload(conn: Connection, message_id: int, now: datetime) -> None:
