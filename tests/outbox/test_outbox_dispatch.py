@@ -7,6 +7,7 @@ import random
 import threading
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from outbox_helpers import Recorder, at, queue_plain, seed
 
@@ -142,3 +143,16 @@ def test_after_any_sequence_of_failures_every_message_is_delivered_or_dead_with_
         assert row.status != "sent" or row.last_error == ""
         assert row.status == "sent" or row.last_error  # anything not delivered says why
     assert all(v == 1 for v in sent.values())
+
+
+def test_an_alert_is_delivered_to_the_folder_when_no_other_channel_is_configured(store: Store, tmp_path: Path) -> None:
+    seed(store, [])
+    queue_plain(store, 2, "slack", NOW)
+    slack = Recorder("slack", lambda m: DeliveryError("401 Unauthorized", retryable=False, status=401))
+    report = dispatch(store, {"slack": slack}, NOW, "d", fallback_path=tmp_path / "outbox")
+    assert report.broken == {"slack": "401 Unauthorized"} and report.alerts == 1 and report.sent == 1
+    [alert] = [r for r in list_outbox(store) if r.kind == "alert"]
+    assert (alert.channel, alert.status, alert.recipient_email) == ("folder", "sent", "admin@example.org")
+    [text] = [p.read_text() for p in (tmp_path / "outbox").glob("*.txt")]
+    assert "ptrack outbox retry --channel slack" in text
+    assert Counter(r.status for r in list_outbox(store) if r.channel == "slack") == {"failed": 1, "pending": 1}

@@ -14,10 +14,12 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
 from notifiers.base import DeliveryError, Message, Notifier, redact
+from notifiers.folder import FolderNotifier
 from tracker.outbox.retry import RetryPolicy
 from tracker.policy.content import render
 from tracker.policy.types import digest
@@ -27,6 +29,8 @@ from tracker.store import outbox_queries as q
 from tracker.store import schema as t
 
 BATCH = 50
+FALLBACK = "folder"
+FALLBACK_PATH = Path("outbox")  # the folder channel's default (notifiers.registry.DEFAULT_FOLDER)
 
 
 @dataclass
@@ -51,9 +55,13 @@ def dispatch(
     policy: RetryPolicy | None = None,
     rng: random.Random | None = None,
     batch: int = BATCH,
+    fallback_path: Path = FALLBACK_PATH,
 ) -> DispatchReport:
-    """Send every message due at `now` on a working channel; return what happened."""
+    """Send every message due at `now` on a working channel; return what happened. The folder channel is always
+    there, as `fallback_path` when no folder channel is configured, so an admin alert about a broken channel is
+    delivered even when every configured channel is broken (or it is the only one)."""
     policy = policy or RetryPolicy()
+    notifiers = with_fallback(notifiers, fallback_path)
     run = _Pass(store, notifiers, now.astimezone(UTC), worker_id, policy, rng or random.Random())
     with store.transaction("releasing stale outbox claims") as conn:
         run.report.reclaimed = q.release_stale(conn, run.now, policy.lease)
@@ -143,13 +151,22 @@ class _Pass:
         self.report.alerts += len(rows)
 
 
+def with_fallback(notifiers: Mapping[str, Notifier], path: Path = FALLBACK_PATH) -> Mapping[str, Notifier]:
+    """`notifiers`, plus the folder channel at `path` when none is configured."""
+    if FALLBACK in notifiers or any(isinstance(n, FolderNotifier) for n in notifiers.values()):
+        return notifiers
+    return {**notifiers, FALLBACK: FolderNotifier(FALLBACK, path)}
+
+
 def alert_via(broken: str, notifiers: Mapping[str, Notifier], broken_now: Mapping[str, str]) -> str:
-    """A working channel other than `broken` for the admin alert: the folder channel first."""
+    """A working channel other than `broken` for the admin alert: a folder channel first, then email."""
     working = [name for name in notifiers if name != broken and name not in broken_now]
-    for preferred in ("folder", "email"):
-        if preferred in working:
-            return preferred
-    return working[0] if working else "folder"
+    folders = [name for name in working if name == FALLBACK or isinstance(notifiers[name], FolderNotifier)]
+    if folders:
+        return folders[0]
+    if "email" in working:
+        return "email"
+    return working[0] if working else FALLBACK
 
 
 def _alert_row(admin: str, channel: str, reason: str, since: datetime, via: str) -> dict[str, object]:
