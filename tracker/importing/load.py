@@ -4,20 +4,21 @@ rolls back) and its batch is recorded as failed; a dry run does everything and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
 from tracker.errors import PtrackError
 from tracker.importing.extract_records import CaseDetails, CaseSystemDue
-from tracker.importing.formats import Context, FileFormat, Record
+from tracker.importing.formats import Context, FileFormat
 from tracker.importing.reader import file_sha256
 from tracker.importing.report import ImportReport, Reject
 from tracker.model import Case, Event, Person
 from tracker.store import Store, WriteCounts, extracts
 from tracker.store import writes as w
+from tracker.store.event_writes import EventWriter
 
 CHUNK = 5000
 ANALYZE_FROM = 20_000  # rows loaded before the table's statistics are first refreshed, then at 4x, 16x...
@@ -58,69 +59,76 @@ def _batch_values(report: ImportReport, status: str) -> dict[str, object]:
     }
 
 
+class _Chunk:
+    """The records read since the last write, by type (each in file order), and the rejects."""
+
+    def __init__(self) -> None:
+        self.cases: list[Case] = []
+        self.details: list[CaseDetails] = []
+        self.people: list[Person] = []
+        self.events: list[Event] = []
+        self.dues: list[CaseSystemDue] = []
+        self.rejects: list[Reject] = []
+        self.by_type: dict[type, list[Any]] = {
+            Case: self.cases, CaseDetails: self.details, Person: self.people, Event: self.events,
+            CaseSystemDue: self.dues,
+        }
+
+
 def _load(
     conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
 ) -> None:
-    records: list[Record] = []
-    rejects: list[Reject] = []
+    writer = EventWriter(conn, fmt.source, batch_id, datetime.now(UTC))
+    chunk = _Chunk()
+    by_type, rejects = chunk.by_type, chunk.rejects
     analyze_at = ANALYZE_FROM
-    last_line = 0
+    last_line = rows_read = pending = 0
     for item in fmt.records(path, ctx):
         # A row is read once however many records (an SSDA903 episode gives several events) or field
         # rejects it yields; items come in file order, and records inferred at the end repeat earlier lines.
-        line = item.line if isinstance(item, Reject) else item[0]
-        if line > last_line:
-            report.rows_read += 1
-            last_line = line
         if isinstance(item, Reject):
+            line = item.line
             report.reject(item)
             rejects.append(item)
         else:
-            records.append(item[1])
-        if len(records) >= CHUNK or len(rejects) >= CHUNK:
-            _flush(conn, fmt, records, rejects, report, batch_id)
-            records, rejects = [], []
+            line, record = item
+            by_type[type(record)].append(record)
+            pending += 1
+        if line > last_line:
+            rows_read += 1
+            last_line = line
+        if pending >= CHUNK or len(rejects) >= CHUNK:
+            report.rows_read = rows_read
+            _flush(conn, writer, chunk, report, batch_id)
+            chunk = _Chunk()
+            by_type, rejects, pending = chunk.by_type, chunk.rejects, 0
             if ctx.progress is not None:
-                ctx.progress(path.name, report.rows_read)
+                ctx.progress(path.name, rows_read)
             if report.rows_loaded >= analyze_at:  # keep the planner's idea of the table's size current
                 w.refresh_statistics(conn, fmt.target)
                 analyze_at *= 4
-    _flush(conn, fmt, records, rejects, report, batch_id)
+    report.rows_read = rows_read
+    _flush(conn, writer, chunk, report, batch_id)
     if report.rows_loaded >= ANALYZE_FROM:
         w.refresh_statistics(conn, fmt.target)
 
 
-def _flush(
-    conn: Connection, fmt: FileFormat, records: Sequence[Record], rejects: Sequence[Reject],
-    report: ImportReport, batch_id: int | None,
-) -> None:
+def _flush(conn: Connection, writer: EventWriter, chunk: _Chunk, report: ImportReport, batch_id: int | None) -> None:
+    """Write by record type, cases before the events that need them (an SSDA903 XML file holds both)."""
     if batch_id is not None:
-        w.add_rejects(conn, batch_id, [(r.file, r.line, r.field, r.reason) for r in rejects])
-    if not records:
-        return
-    counts = _write(conn, fmt, records, batch_id)
+        w.add_rejects(conn, batch_id, [(r.file, r.line, r.field, r.reason) for r in chunk.rejects])
+    counts = WriteCounts()
+    if chunk.cases:
+        counts.add(w.upsert_cases(conn, chunk.cases))
+    if chunk.details:
+        counts.add(extracts.merge_case_details(conn, chunk.details))
+    if chunk.people:
+        counts.add(w.upsert_people(conn, chunk.people))
+    if chunk.events:
+        counts.add(writer.write(chunk.events))
+    if chunk.dues:
+        counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id))
     report.rows_loaded += counts.loaded
     report.rows_unchanged += counts.unchanged
     report.rows_corrected += counts.corrected
     report.affected_cases |= counts.affected_cases
-
-
-def _write(conn: Connection, fmt: FileFormat, records: Sequence[Record], batch_id: int | None) -> WriteCounts:
-    """Write by record type, cases before the events that need them (an SSDA903 XML file holds both)."""
-    counts = WriteCounts()
-    cases = [r for r in records if isinstance(r, Case)]
-    details = [r for r in records if isinstance(r, CaseDetails)]
-    people = [r for r in records if isinstance(r, Person)]
-    events = [r for r in records if isinstance(r, Event)]
-    dues = [r for r in records if isinstance(r, CaseSystemDue)]
-    if cases:
-        counts.add(w.upsert_cases(conn, cases))
-    if details:
-        counts.add(extracts.merge_case_details(conn, details))
-    if people:
-        counts.add(w.upsert_people(conn, people))
-    if events:
-        counts.add(w.apply_events(conn, fmt.source, events, batch_id, datetime.now(UTC)))
-    if dues:
-        counts.add(extracts.upsert_case_system_dues(conn, dues, batch_id))
-    return counts

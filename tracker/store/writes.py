@@ -1,11 +1,11 @@
-"""Writing imported data: cases, people, events (with corrections kept in `event_history`), import batches,
-rejected rows and the `meta` table. Every function takes the connection of the caller's transaction and
-writes in bulk (Core executemany), never one ORM object per row."""
+"""Writing imported data: cases, people, events (with corrections kept in `event_history`; the event writer
+is `event_writes`), import batches, rejected rows and the `meta` table. Every function takes the connection of
+the caller's transaction and writes in bulk (executemany or COPY), never one ORM object per row."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -14,25 +14,10 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from tracker.model import Case, Event, Person
 from tracker.store import schema as t
 from tracker.store.bulk import bulk_insert
-from tracker.store.rows import event_row
+from tracker.store.counts import WriteCounts as WriteCounts  # re-exported
+from tracker.store.event_writes import EventWriter
 
 LOOKUP_CHUNK = 900  # ids per IN (...) query, under SQLite's bound-parameter limit everywhere
-
-
-@dataclass
-class WriteCounts:
-    """What a bulk write did: rows new, identical to what was stored, or different (updated)."""
-
-    loaded: int = 0
-    unchanged: int = 0
-    corrected: int = 0
-    affected_cases: set[str] = field(default_factory=set)
-
-    def add(self, other: WriteCounts) -> None:
-        self.loaded += other.loaded
-        self.unchanged += other.unchanged
-        self.corrected += other.corrected
-        self.affected_cases |= other.affected_cases
 
 
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -91,59 +76,9 @@ def apply_events(
     conn: Connection, source: str, events: Sequence[Event], batch_id: int | None, now: datetime
 ) -> WriteCounts:
     """Insert new events; an event_id already stored with different content is a correction: its old version
-    goes to `event_history` and the row is updated. Identical events are left alone. Nothing is deleted."""
-    counts = WriteCounts()
-    for chunk in _chunks(events):
-        counts.add(_apply_event_chunk(conn, source, chunk, batch_id, now))
-    return counts
-
-
-def _apply_event_chunk(
-    conn: Connection, source: str, chunk: Sequence[Event], batch_id: int | None, now: datetime
-) -> WriteCounts:
-    counts = WriteCounts()
-    incoming: dict[str, dict[str, Any]] = {}
-    for ev in chunk:  # the same event_id twice in one chunk: the later row is a correction of the earlier
-        if ev.event_id in incoming:
-            counts.add(_apply_rows(conn, source, incoming, batch_id, now))
-            incoming = {}
-        incoming[ev.event_id] = event_row(ev, source, batch_id)
-    counts.add(_apply_rows(conn, source, incoming, batch_id, now))
-    return counts
-
-
-def _apply_rows(
-    conn: Connection, source: str, incoming: dict[str, dict[str, Any]], batch_id: int | None, now: datetime
-) -> WriteCounts:
-    counts = WriteCounts()
-    if not incoming:
-        return counts
-    ev = t.events
-    stored = {
-        r.event_id: r._mapping
-        for r in conn.execute(select(ev).where(ev.c.source == source, ev.c.event_id.in_(list(incoming))))
-    }
-    new = [r for eid, r in incoming.items() if eid not in stored]
-    changed = [r for eid, r in incoming.items() if eid in stored and stored[eid]["content_hash"] != r["content_hash"]]
-    counts.unchanged = len(incoming) - len(new) - len(changed)
-    bulk_insert(conn, ev, new)
-    if changed:
-        old = [stored[r["event_id"]] for r in changed]
-        history = [
-            {**{k: v for k, v in o.items() if k != "id"}, "event_pk": o["id"], "replaced_by_batch_id": batch_id,
-             "replaced_at": now}
-            for o in old
-        ]
-        bulk_insert(conn, t.event_history, history)
-        cols = [c for c in changed[0] if c not in ("source", "event_id")]
-        stmt = update(ev).where(ev.c.id == bindparam("v_id")).values({c: bindparam(f"v_{c}") for c in cols})
-        conn.execute(stmt, [
-            {"v_id": stored[r["event_id"]]["id"], **{f"v_{c}": r[c] for c in cols}} for r in changed
-        ])
-        counts.affected_cases.update(o["case_id"] for o in old)
-    counts.loaded, counts.corrected = len(new), len(changed)
-    counts.affected_cases.update(r["case_id"] for r in new + changed)
-    return counts
+    goes to `event_history` and the row is updated. Identical events are left alone. Nothing is deleted.
+    (`EventWriter` in `event_writes`; an import keeps one writer for the whole file.)"""
+    return EventWriter(conn, source, batch_id, now).write(events)
 
 
 # -- batches, rejects, meta -----------------------------------------------------------------------------------
