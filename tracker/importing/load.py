@@ -78,6 +78,13 @@ class _Chunk:
 def _load(
     conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
 ) -> None:
+    with w.bulk_loading(conn):
+        _load_records(conn, path, fmt, ctx, report, batch_id)
+
+
+def _load_records(
+    conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
+) -> None:
     writer = EventWriter(conn, fmt.source, batch_id, datetime.now(UTC))
     chunk = _Chunk()
     by_type, rejects = chunk.by_type, chunk.rejects

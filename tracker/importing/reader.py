@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tracker.errors import ImportFileError
 from tracker.importing.report import Reject
@@ -18,8 +18,7 @@ from tracker.importing.report import Reject
 csv.field_size_limit(1 << 20)
 
 
-@dataclass(frozen=True)
-class CsvRow:
+class CsvRow(NamedTuple):  # a tuple: built once per row of files of a million rows
     line: int  # physical line where the row ends; the header is line 1
     values: dict[str, str]
 
@@ -63,13 +62,14 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
                 except csv.Error as exc:
                     yield Reject(name, reader.line_num, "row", f"not valid CSV: {exc}")
                     continue
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():
                     continue
                 if len(cells) > len(header):
                     reason = f"has {len(cells)} cells but the header has {len(header)} columns"
                     yield Reject(name, reader.line_num, "row", reason)
                     continue
-                cells += [""] * (len(header) - len(cells))
+                if len(cells) < len(header):
+                    cells += [""] * (len(header) - len(cells))
                 yield CsvRow(reader.line_num, dict(zip(header, cells, strict=True)))
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from hashlib import blake2b
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
@@ -41,10 +42,13 @@ Stored = dict[str, tuple[int, str]]  # event_id -> (row id, content hash) of row
 
 
 def _sqlite_row(e: Event, source: str, batch_id: int | None) -> Row:
-    i18 = e.intended_until_18
-    return (source, e.event_id, e.case_id, e.kind, e.date.isoformat(), e.placement_kind,
-            None if i18 is None else int(i18), e.subkind, e.weeks, int(e.short_break), e.note, event_hash(e),
-            batch_id)
+    # `rows.event_hash` written out, to format the date once: this runs for every imported event.
+    day, i18, sub, weeks, short, note = (
+        e.date.isoformat(), e.intended_until_18, e.subkind, e.weeks, e.short_break, e.note)
+    digest = blake2b(repr((e.case_id, e.kind, day, e.placement_kind, i18, sub, weeks, short, note)).encode(),
+                     digest_size=16).hexdigest()
+    return (source, e.event_id, e.case_id, e.kind, day, e.placement_kind, None if i18 is None else int(i18), sub,
+            weeks, int(short), note, digest, batch_id)
 
 
 def _pg_row(e: Event, source: str, batch_id: int | None) -> Row:

@@ -4,7 +4,8 @@ the caller's transaction and writes in bulk (executemany or COPY), never one ORM
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
@@ -115,6 +116,23 @@ def set_meta(conn: Connection, values: dict[str, str]) -> None:
         done = conn.execute(update(t.meta).where(t.meta.c.key == key).values(value=value))
         if done.rowcount == 0:
             conn.execute(insert(t.meta).values(key=key, value=value))
+
+
+BULK_CACHE_KIB = 65536
+
+
+@contextmanager
+def bulk_loading(conn: Connection) -> Iterator[None]:
+    """SQLite's page cache at 64 MB, not the default 2 MB, while one file loads: the indexes a big import grows
+    then stay in memory instead of spilling dirty pages to the WAL mid-transaction. Set back afterwards, since
+    the connection returns to the pool. (WAL and synchronous=NORMAL are set on every connection.)"""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    yield
+    conn.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
 def refresh_statistics(conn: Connection, *tables: str) -> None:
