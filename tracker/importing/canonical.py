@@ -74,18 +74,18 @@ def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
     kind = cell(values, "event", _CHOICE_EVENT_REQUIRED)
     when = cell(values, "date", parse_date)
     check_event_date(case_id, when, ctx, case_column="case_id", date_column="date")
-    event = Event(
-        event_id=cell(values, "event_id", _TEXT_128),
-        case_id=case_id,
-        kind=kind,
-        date=when,
-        placement_kind=cell(values, "placement_kind", _CHOICE_PLACEMENT),
-        intended_until_18=cell(values, "intended_until_18", parse_yes_no),
-        subkind=_subkind(values, kind),
-        weeks=cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52))),
-        short_break=bool(cell(values, "short_break", parse_yes_no)),
-        note=cell(values, "note", _TEXT_2000),
-    )
+    # The optional cells are empty in most rows (a million in a big import): an empty cell's value is known
+    # without calling its parser. A cell holding anything, even spaces, is parsed.
+    get = values.get
+    event_id = cell(values, "event_id", _TEXT_128)
+    placement = cell(values, "placement_kind", _CHOICE_PLACEMENT) if get("placement_kind") else ""
+    until_18 = cell(values, "intended_until_18", parse_yes_no) if get("intended_until_18") else None
+    subkind = _subkind(values, kind) if get("kind") or kind == "permanence_achieved" else ""
+    weeks = (cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52)))
+             if get("weeks") else None)
+    short_break = bool(cell(values, "short_break", parse_yes_no)) if get("short_break") else False
+    note = cell(values, "note", _TEXT_2000) if get("note") else ""
+    event = Event(event_id, case_id, kind, when, placement, until_18, subkind, weeks, short_break, note)
     if not event.event_id:
         event = replace(event, event_id=generated_event_id(event))
     return event

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from tracker.importing.extract_records import CaseDetails, CaseSystemDue
 from tracker.importing.fields import FieldError
-from tracker.importing.reader import CsvRow, read_rows
+from tracker.importing.reader import read_rows
 from tracker.importing.report import Reject
 from tracker.model import Case, Event, Person
 
@@ -79,17 +79,15 @@ class CsvFormat:
         return sorted(self.required - set(header))
 
     def records(self, path: Path, ctx: Context) -> Iterator[tuple[int, Record] | Reject]:
-        for item in read_rows(path):
-            if isinstance(item, Reject):
-                yield item
+        file, parse = path.name, self.parse
+        for row in read_rows(path):
+            if isinstance(row, Reject):
+                yield row
                 continue
-            yield self._parse(path.name, item, ctx)
-
-    def _parse(self, file: str, row: CsvRow, ctx: Context) -> tuple[int, Record] | Reject:
-        try:
-            return row.line, self.parse(row.values, ctx)
-        except RowError as exc:
-            return Reject(file, row.line, exc.column, exc.reason)
+            try:
+                yield row.line, parse(row.values, ctx)
+            except RowError as exc:
+                yield Reject(file, row.line, exc.column, exc.reason)
 
 
 def cell(values: Mapping[str, str], column: str, parser: Callable[[str], T]) -> T:
