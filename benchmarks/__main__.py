@@ -84,6 +84,8 @@ def run_one(name: str, quick: bool) -> dict[str, Any]:
 def fmt(value: float, unit: str) -> str:
     if unit == "s":
         return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.1f} ms"
+    if unit == "MB":
+        return f"{value:,.1f} MB"
     return f"{value:,.0f}/s"
 
 

@@ -3,6 +3,7 @@ SQLite file and a real PostgreSQL schema, signalled and killed like systemd or a
 
 from __future__ import annotations
 
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from tests.daemon.daemon_harness import (
 )
 from tracker.store import Store, init_database, open_store
 
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 FAST = {"dispatch": "* * * * * *", "stale_check": "*/2 * * * * *", "remind": "off", "import": "off",
         "digest": "off"}
 
@@ -58,6 +60,30 @@ def test_jobs_fire_and_sigterm_exits_zero(tmp_path: Path, sqlite_store: tuple[st
         assert proc.wait(10) == 0
         assert '"stopped (exit 0)"' in d.logs()
     assert status(tmp_path, url)["leader"]["alive"] is False
+
+
+def test_the_nightly_import_runs_then_recompute_and_the_import_is_recorded(
+    tmp_path: Path, sqlite_store: tuple[str, Store]
+) -> None:
+    url, _ = sqlite_store
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    for name in ("cases.csv", "events.csv"):
+        shutil.copy(GOLDEN / name, incoming / name)
+    write_config(tmp_path, {**FAST, "import": "*/2 * * * * *"})
+    with (tmp_path / "ptrack.toml").open("a") as cfg:
+        cfg.write(f'\n[import]\ndrop_folder = "{incoming}"\n')
+    with TeamsStandIn() as teams, daemons(tmp_path, url, teams.url) as d:
+        proc = d.start()
+        wait_for("the recompute after the import", lambda: _job(status(tmp_path, url), "recompute")["outcome"] == "ok",
+                 60, d.logs)
+        report = status(tmp_path, url)
+        assert _job(report, "import")["outcome"] == "ok", d.logs()
+        assert "files by outcome: imported 2" in d.logs()  # a later run may have found none waiting
+        assert report["last_import"] is not None and report["stale"] is False
+        assert not list(incoming.glob("*.csv")), "the files were moved out of the drop folder"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
 
 
 def test_sigterm_during_a_dispatch_finishes_it_and_exits_zero(tmp_path: Path,

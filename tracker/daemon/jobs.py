@@ -4,16 +4,16 @@ summary of counts for the log and `ptrack status`: never a name, an address or a
 
 from __future__ import annotations
 
-import importlib
-import inspect
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from calendars import WorkingDayCalendar
 from notifiers.base import Notifier
 from tracker.config import Config
+from tracker.digest.service import send_digests
+from tracker.drop_folder import import_drop_folder
 from tracker.outbox.dispatch import dispatch
 from tracker.outbox.service import remind
 from tracker.outbox.stale import alert_stale_data
@@ -21,10 +21,6 @@ from tracker.policy.window import local_day
 from tracker.rules import RuleSet
 from tracker.services import recompute
 from tracker.store import Store
-
-# Where the services written alongside the daemon live; the first module that has the name wins.
-DROP_FOLDER_IMPORT = ("tracker.services", "tracker.importing.dropfolder")
-SEND_DIGESTS = ("tracker.services", "tracker.digest", "tracker.outbox.digest", "tracker.outbox.service")
 
 
 @dataclass
@@ -47,26 +43,24 @@ class JobContext:
         return self._notifiers
 
 
-def find_service(name: str, modules: tuple[str, ...]) -> Callable[..., Any] | None:
-    for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        found = getattr(module, name, None)
-        if callable(found):
-            return found  # type: ignore[no-any-return]
-    return None
-
-
 def import_job(ctx: JobContext, now: datetime) -> str:
-    service = find_service("import_drop_folder", DROP_FOLDER_IMPORT)
-    if service is None:
-        return "skipped: the drop-folder import service (import_drop_folder) is not installed"
+    """The night's drop folder (`ptrack import --drop-folder`); the daemon chains `recompute_job` after it."""
     if ctx.config.import_settings.drop_folder is None:
         return "skipped: no [import] drop_folder is configured"
-    result = service(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, local_day(now))
-    return f"imported: {_summary(result)}"
+    report = import_drop_folder(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, local_day(now))
+    outcomes = Counter(f.status for f in report.files)
+    if report.failed:
+        raise ImportFailed(f"files by outcome: {_counts(outcomes)}")
+    return f"files by outcome: {_counts(outcomes) or 'none waiting'}"
+
+
+class ImportFailed(Exception):
+    """A drop-folder file could not be imported: the run is an error (the file is moved aside, see
+    docs/importing.md), and the last successful import stays where it was."""
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
 
 
 def recompute_job(ctx: JobContext, now: datetime) -> str:
@@ -92,10 +86,11 @@ def dispatch_job(ctx: JobContext, now: datetime) -> str:
 
 
 def digest_job(ctx: JobContext, now: datetime) -> str:
-    service = find_service("send_digests", SEND_DIGESTS)
-    if service is None:
-        return "skipped: the digest service (send_digests) is not installed"
-    return f"digests: {_summary(call_by_names(service, ctx, now))}"
+    """The weekly manager digests (`ptrack digest --send`): queued once per manager per ISO week, then sent."""
+    r = send_digests(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, now, ctx.notifiers, worker_id=ctx.worker_id)
+    sent = r.dispatched.sent if r.dispatched else 0
+    return (f"week {r.week}: queued {len(r.queued)}, already queued {len(r.already_queued)}, teams without a "
+            f"manager {len(r.teams_without_manager)}, sent {sent}")
 
 
 def stale_check_job(ctx: JobContext, now: datetime) -> str:
@@ -105,26 +100,9 @@ def stale_check_job(ctx: JobContext, now: datetime) -> str:
     return f"data {state} ({r.age_hours:g} h since the last import; limit {hours:g} h), alerts queued {r.queued}"
 
 
-def call_by_names(service: Callable[..., Any], ctx: JobContext, now: datetime) -> Any:
-    """Call a service written alongside the daemon with the arguments its parameters name."""
-    today = local_day(now)
-    known: dict[str, Any] = {"store": ctx.store, "config": ctx.config, "ruleset": ctx.ruleset,
-                             "calendar": ctx.calendar, "now": now, "today": today, "as_of": today,
-                             "worker_id": ctx.worker_id}
-    params = inspect.signature(service).parameters
-    if "notifiers" in params:
-        known["notifiers"] = ctx.notifiers
-    args = {name: known[name] for name in params if name in known}
-    return service(**args)
-
-
 def _summary(result: object) -> str:
-    """Counts from a service's report (dataclass fields or a list of reports), never its free text."""
-    if isinstance(result, list | tuple):
-        return f"{len(result)} report(s)" + (f"; {_summary(result[0])} ..." if len(result) == 1 else "")
-    fields = getattr(result, "__dataclass_fields__", None)
-    if not fields:
-        return type(result).__name__
+    """Counts from a service's report (its integer fields), never its free text."""
+    fields = getattr(result, "__dataclass_fields__", None) or {}
     counts = [f"{name} {getattr(result, name)}" for name in fields
               if isinstance(getattr(result, name), int) and not isinstance(getattr(result, name), bool)]
     return ", ".join(counts[:8]) or type(result).__name__

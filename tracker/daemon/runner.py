@@ -32,7 +32,7 @@ from calendars import WorkingDayCalendar
 from notifiers.base import Notifier, redact
 from tracker.config import Config
 from tracker.daemon import logs
-from tracker.daemon.jobs import JOB_FUNCTIONS, SEND_DIGESTS, JobContext, find_service
+from tracker.daemon.jobs import JOB_FUNCTIONS, JobContext
 from tracker.daemon.leader import Leadership, leadership_for
 from tracker.daemon.schedule import LONDON, catch_up_at, triggers
 from tracker.errors import PtrackError
@@ -152,7 +152,7 @@ class Daemon:
         grace = self.settings.misfire_grace_seconds
         scheduler = BlockingScheduler(timezone=LONDON, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
-        schedule = self._schedule()
+        schedule = dict(self.settings.schedule)
         for name, trigger in triggers(schedule).items():
             at = catch_up_at(trigger, _last_started(records.get(name)), now, timedelta(seconds=grace))
             if at is not None:
@@ -167,14 +167,6 @@ class Daemon:
         self._stop_thread.start()
         if not self.stop.is_set():
             scheduler.start()
-
-    def _schedule(self) -> dict[str, str]:
-        schedule = dict(self.settings.schedule)
-        if schedule.get("digest") and find_service("send_digests", SEND_DIGESTS) is None:
-            log.warning("weekly digest not scheduled: this version has no send_digests service yet",
-                        extra={"job": "digest"})
-            schedule["digest"] = ""
-        return schedule
 
     def run_job(self, name: str) -> None:
         now = self.clock()
