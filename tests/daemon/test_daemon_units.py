@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from calendars import england_and_wales
 from tracker.config import Config, TeamConfig, parse_config
 from tracker.daemon.schedule import catch_up_at, cron_trigger, missed_run, next_fire
 from tracker.daemon.settings import DEFAULT_SCHEDULE
@@ -108,6 +109,9 @@ def _alerts(store: Store) -> list[tuple[str, str]]:
             select(m.recipient_email, m.reason).where(m.kind == "alert")))
 
 
+CAL = england_and_wales()
+
+
 def test_stale_data_tells_managers_and_admins_once_a_day_until_an_import_succeeds(store: Store) -> None:
     config = Config(teams={"CiC 2": TeamConfig("CiC 2", manager_email="Boss2@example.org")})
     with store.transaction() as conn:
@@ -116,26 +120,35 @@ def test_stale_data_tells_managers_and_admins_once_a_day_until_an_import_succeed
                              Person("a@example.org", "Al Admin", "admin", "")])
         set_meta(conn, {META_LAST_IMPORT: utc("2026-11-23T02:31").isoformat()})
     limit = timedelta(hours=36)
-    fresh = alert_stale_data(store, config, utc("2026-11-24T10:00"), limit)
+    fresh = alert_stale_data(store, config, CAL, utc("2026-11-24T10:00"), limit)
     assert not fresh.stale and fresh.queued == 0
-    day1 = alert_stale_data(store, config, utc("2026-11-24T15:00"), limit)
+    day1 = alert_stale_data(store, config, CAL, utc("2026-11-24T15:00"), limit)
     assert day1.stale and day1.queued == 3
     assert _alerts(store) == [("a@example.org", "stale_data"), ("boss2@example.org", "stale_data"),
                               ("m@example.org", "stale_data")]
-    assert alert_stale_data(store, config, utc("2026-11-24T23:00"), limit).queued == 0  # once a day
-    assert alert_stale_data(store, config, utc("2026-11-25T09:00"), limit).queued == 3  # the next day again
+    assert alert_stale_data(store, config, CAL, utc("2026-11-24T17:59"), limit).queued == 0  # once a day
+    night = alert_stale_data(store, config, CAL, utc("2026-11-24T23:00"), limit)  # for tomorrow's window
+    assert night.queued == 3
+    assert _not_before(store) == [utc("2026-11-24T15:00")] * 3 + [utc("2026-11-25T08:00")] * 3
+    assert alert_stale_data(store, config, CAL, utc("2026-11-25T09:00"), limit).queued == 0  # already owed today
     with store.reading() as conn:
         texts = [json.loads(p)["text"] for p in conn.execute(select(outbox_messages.c.payload)).scalars()]
     assert all("Mo Manager" not in t and "Al Admin" not in t for t in texts)
     with store.transaction() as conn:
         set_meta(conn, {META_LAST_IMPORT: utc("2026-11-26T02:31").isoformat()})
-    assert alert_stale_data(store, config, utc("2026-11-26T09:00"), limit).queued == 0  # recovered
+    assert alert_stale_data(store, config, CAL, utc("2026-11-26T09:00"), limit).queued == 0  # recovered
+
+
+def _not_before(store: Store) -> list[datetime]:
+    with store.reading() as conn:
+        return sorted(conn.execute(select(outbox_messages.c.not_before)).scalars())
 
 
 def test_never_imported_counts_from_the_first_daemon_start(store: Store) -> None:
     with store.transaction() as conn:
         upsert_people(conn, [Person("a@example.org", "Al Admin", "admin", "")])
         dq.first_started(conn, utc("2026-11-20T12:00"))
-    report = alert_stale_data(store, Config(), utc("2026-11-21T12:00"), timedelta(hours=36))
+    report = alert_stale_data(store, Config(), CAL, utc("2026-11-21T12:00"), timedelta(hours=36))
     assert not report.stale and report.last_import is None
-    assert alert_stale_data(store, Config(), utc("2026-11-22T00:00"), timedelta(hours=36)).queued == 1
+    assert alert_stale_data(store, Config(), CAL, utc("2026-11-22T00:00"), timedelta(hours=36)).queued == 1
+    assert _not_before(store) == [utc("2026-11-23T08:00")]  # Sunday night: Monday's window

@@ -19,7 +19,7 @@ from tracker.outbox.service import remind
 from tracker.outbox.stale import alert_stale_data
 from tracker.policy.window import local_day
 from tracker.rules import RuleSet
-from tracker.services import recompute
+from tracker.services import recompute_stale
 from tracker.store import Store
 
 
@@ -64,7 +64,9 @@ def _counts(counter: Counter[str]) -> str:
 
 
 def recompute_job(ctx: JobContext, now: datetime) -> str:
-    report = recompute(ctx.store, ctx.ruleset, ctx.calendar, local_day(now))
+    """After the import (which recomputed the cases it touched): the cases a rule-set or calendar change left
+    stale. Deadlines store dates, not statuses, so the passing of days needs no recompute."""
+    report = recompute_stale(ctx.store, ctx.ruleset, ctx.calendar, local_day(now))
     return f"recomputed: {_summary(report)}"
 
 
@@ -95,7 +97,7 @@ def digest_job(ctx: JobContext, now: datetime) -> str:
 
 def stale_check_job(ctx: JobContext, now: datetime) -> str:
     hours = ctx.config.daemon.stale_after_hours
-    r = alert_stale_data(ctx.store, ctx.config, now, timedelta(hours=hours))
+    r = alert_stale_data(ctx.store, ctx.config, ctx.calendar, now, timedelta(hours=hours))
     state = "stale" if r.stale else "fresh"
     return f"data {state} ({r.age_hours:g} h since the last import; limit {hours:g} h), alerts queued {r.queued}"
 

@@ -1,5 +1,7 @@
 """The stale-data alert (SPEC §7): no successful import for `stale_after` (36 hours by default) → every manager
-and admin is told, once a day (a dedup key per person per London day) until an import succeeds again.
+and admin is told, once a delivery day (a dedup key per person per delivery day) until an import succeeds
+again. Like every message it waits for the delivery window (working days, not closure days, 08:00-18:00 by
+default): found stale at 23:00, it goes at 08:00 the next delivery day, once.
 
 Never imported at all counts from when a daemon first started on the database, so a new installation is not
 alerted before it has had a chance to import. The clock is passed in (`now`, an aware datetime)."""
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from calendars import WorkingDayCalendar
 from tracker.config import Config
 from tracker.outbox.routing import available_channels, choose_channel
-from tracker.policy.types import digest
-from tracker.policy.window import LONDON, local_day
+from tracker.policy.types import Window, digest
+from tracker.policy.window import LONDON, delivery_slot, local_day
 from tracker.services import last_import
 from tracker.store import Store
 from tracker.store import daemon_queries as dq
@@ -29,8 +32,11 @@ class StaleReport:
     queued: int = 0  # alerts queued by this check (0 when today's were already queued)
 
 
-def alert_stale_data(store: Store, config: Config, now: datetime, stale_after: timedelta) -> StaleReport:
-    """Queue today's stale-data alert for each manager and admin, if the data is stale and not yet told."""
+def alert_stale_data(
+    store: Store, config: Config, calendar: WorkingDayCalendar, now: datetime, stale_after: timedelta
+) -> StaleReport:
+    """Queue the stale-data alert for each manager and admin for the next delivery slot, if the data is stale
+    and they have not been told for that day."""
     last = last_import(store).last_successful_import_at
     with store.transaction("checking for stale data") as conn:
         since = last or dq.first_started(conn, now)
@@ -42,18 +48,19 @@ def alert_stale_data(store: Store, config: Config, now: datetime, stale_after: t
         for team in config.teams.values():
             if team.manager_email:
                 recipients.setdefault(team.manager_email.lower(), "")
-        day = local_day(now)
+        _, slot = delivery_slot(now, calendar, Window.parse(config.notify.window))
+        day = local_day(slot)
         keys = {email: digest("stale_data", email, day.isoformat()) for email in recipients}
         told = dq.existing_message_keys(conn, list(keys.values()))
         available = available_channels(config)
-        rows = [_alert_row(keys[email], email, choose_channel(pref, False, available), report, config, now)
+        rows = [_alert_row(keys[email], email, choose_channel(pref, False, available), report, config, now, slot)
                 for email, pref in sorted(recipients.items()) if keys[email] not in told]
         q.queue(conn, rows, [[] for _ in rows])
     return StaleReport(report.stale, last, report.age_hours, len(rows))
 
 
 def _alert_row(key: str, email: str, channel: str, report: StaleReport, config: Config,
-               now: datetime) -> dict[str, Any]:
+               now: datetime, slot: datetime) -> dict[str, Any]:
     if report.last_import is None:
         when = "no import has succeeded yet"
     else:
@@ -66,6 +73,6 @@ def _alert_row(key: str, email: str, channel: str, report: StaleReport, config: 
     payload = {"subject": "ptrack: case data is stale (no recent import)", "text": text}
     return {
         "dedup_key": key, "kind": "alert", "recipient_email": email, "cover_for": "", "channel": channel,
-        "owed_on": local_day(now), "payload": json.dumps(payload), "reason": "stale_data", "status": "pending",
-        "attempts": 0, "not_before": now, "next_attempt_at": now, "created_at": now, "updated_at": now,
+        "owed_on": local_day(slot), "payload": json.dumps(payload), "reason": "stale_data", "status": "pending",
+        "attempts": 0, "not_before": slot, "next_attempt_at": slot, "created_at": now, "updated_at": now,
     }
