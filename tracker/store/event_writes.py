@@ -13,7 +13,7 @@ is updated. An identical row is counted unchanged and left alone. Nothing is del
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from hashlib import blake2b
 from typing import Any
@@ -68,49 +68,49 @@ class EventWriter:
         self._to_row: Callable[[Event, str, int | None], Row] = (
             _sqlite_row if self.dialect == "sqlite" else _pg_row)
 
-    def write(self, events: Iterable[Event]) -> WriteCounts:
+    def write(self, events: Sequence[Event]) -> WriteCounts:
         counts = WriteCounts()
-        incoming: dict[str, tuple[Event, Row]] = {}
         to_row, source, batch_id = self._to_row, self.source, self.batch_id
-        for ev in events:
-            if ev.event_id in incoming:
-                self._write_batch(incoming, counts)
-                incoming = {}
-            incoming[ev.event_id] = (ev, to_row(ev, source, batch_id))
-        self._write_batch(incoming, counts)
+        for run in _distinct_runs(events):
+            self._write_run(run, [to_row(e, source, batch_id) for e in run], counts)
         return counts
 
-    def _write_batch(self, incoming: dict[str, tuple[Event, Row]], counts: WriteCounts) -> None:
-        if not incoming:
+    def _write_run(self, events: Sequence[Event], rows: list[Row], counts: WriteCounts) -> None:
+        if not events:
             return
         if self.dialect == "sqlite":
-            stored = self._insert_sqlite(incoming)
+            stored = self._insert_sqlite(events, rows)
         elif self.dialect == "postgresql":
-            stored = self._lookup_pg(list(incoming))
-            self._copy_pg([row for eid, (_, row) in incoming.items() if eid not in stored])
+            stored = self._lookup_pg([e.event_id for e in events])
+            self._copy_pg([row for e, row in zip(events, rows, strict=True) if e.event_id not in stored])
         else:
-            stored = self._lookup_core(list(incoming))
-            rows = [dict(zip(COLUMNS, row, strict=True)) for eid, (_, row) in incoming.items() if eid not in stored]
-            bulk_insert(self.conn, t.events, rows)
-        changed = [(stored[eid][0], ev, row) for eid, (ev, row) in incoming.items()
-                   if eid in stored and stored[eid][1] != row[11]]
-        counts.loaded += len(incoming) - len(stored)
+            stored = self._lookup_core([e.event_id for e in events])
+            bulk_insert(self.conn, t.events, [dict(zip(COLUMNS, row, strict=True))
+                                              for e, row in zip(events, rows, strict=True)
+                                              if e.event_id not in stored])
+        if not stored:  # all new: a first load, or new events
+            counts.loaded += len(events)
+            counts.affected_cases.update([e.case_id for e in events])
+            return
+        pairs = list(zip(events, rows, strict=True))
+        changed = [(stored[e.event_id][0], e, row) for e, row in pairs
+                   if e.event_id in stored and stored[e.event_id][1] != row[11]]
+        counts.loaded += len(events) - len(stored)
         counts.corrected += len(changed)
         counts.unchanged += len(stored) - len(changed)
-        counts.affected_cases.update(ev.case_id for eid, (ev, _) in incoming.items() if eid not in stored)
+        counts.affected_cases.update(e.case_id for e, _ in pairs if e.event_id not in stored)
         if changed:
             self._correct(changed, counts)
 
     # -- SQLite -------------------------------------------------------------------------------------------------
 
-    def _insert_sqlite(self, incoming: dict[str, tuple[Event, Row]]) -> Stored:
+    def _insert_sqlite(self, events: Sequence[Event], rows: list[Row]) -> Stored:
         conn = self.conn
         before = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM events").scalar_one())
-        inserted = conn.exec_driver_sql(_SQLITE_INSERT, [row for _, row in incoming.values()]).rowcount
-        if inserted == len(incoming):
+        if conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount == len(rows):
             return {}
         stored: Stored = {}
-        ids = list(incoming)
+        ids = [e.event_id for e in events]
         for i in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[i:i + LOOKUP_CHUNK]
             sql = (f"SELECT event_id, id, content_hash FROM events WHERE source = ? AND id <= ? "
@@ -171,3 +171,19 @@ class EventWriter:
         counts.affected_cases.update(o["case_id"] for o in old)
         counts.affected_cases.update(e.case_id for _, e, _ in changed)
 
+
+def _distinct_runs(events: Sequence[Event]) -> list[Sequence[Event]]:
+    """`events` cut before each id that repeats within its run, so every run has distinct ids: the later row of
+    a repeated id is then written after, and as a correction of, the earlier one."""
+    if len({e.event_id for e in events}) == len(events):
+        return [events]
+    runs: list[Sequence[Event]] = []
+    seen: set[str] = set()
+    start = 0
+    for i, e in enumerate(events):
+        if e.event_id in seen:
+            runs.append(events[start:i])
+            seen, start = set(), i
+        seen.add(e.event_id)
+    runs.append(events[start:])
+    return runs
