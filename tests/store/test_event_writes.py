@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from tracker.model import Event
@@ -13,7 +14,7 @@ from tracker.store import Store
 from tracker.store import schema as t
 from tracker.store.event_writes import EventWriter
 from tracker.store.rows import event_hash, row_event
-from tracker.store.writes import WriteCounts
+from tracker.store.writes import BULK_CACHE_KIB, WriteCounts, bulk_loading
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
@@ -83,3 +84,16 @@ def test_a_large_write_crosses_lookup_chunks(store: Store) -> None:
     counts = _write(store, changed)
     assert (counts.loaded, counts.unchanged, counts.corrected) == (1300, 1198, 2)
     assert len(_history(store)) == 2
+
+
+def test_the_bulk_load_cache_is_set_back_even_when_the_load_fails(store: Store) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL has no per-connection page cache to set")
+    with store.transaction() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        with bulk_loading(conn):
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -BULK_CACHE_KIB
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+        with pytest.raises(RuntimeError), bulk_loading(conn):
+            raise RuntimeError("the file failed")
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before

@@ -131,8 +131,11 @@ def bulk_loading(conn: Connection) -> Iterator[None]:
         return
     before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
     conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    yield
-    conn.exec_driver_sql(f"PRAGMA cache_size = {before}")
+    try:
+        yield
+    finally:
+        if not conn.invalidated:  # a lost connection is discarded by the pool, setting and all
+            conn.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
 def refresh_statistics(conn: Connection, *tables: str) -> None:
