@@ -144,3 +144,16 @@ def test_list_and_report(seeded: Store, ruleset: RuleSet, calendar: WorkingDayCa
     report = svc.yearly_report(seeded, ladder, 2026)
     assert (report.raised, report.resolved, report.resolved_within_total, report.open_at_end) == (2, 1, 1, 1)
     assert svc.show(seeded, ladder, did, date(2026, 11, 25)).issue == ISSUE
+
+
+def test_the_daemons_morning_job_prompts_the_iro(seeded: Store, ruleset: RuleSet,
+                                                 calendar: WorkingDayCalendar) -> None:
+    from tracker.daemon.jobs import JobContext, remind_job
+
+    svc.open_dispute(ctx(seeded, ruleset, calendar, "2026-11-02"), "C1", ISSUE)
+    folder = Recorder("folder")
+    job = JobContext(seeded, Config(), ruleset, calendar, "daemon:test", lambda: {"folder": folder})
+    summary = remind_job(job, at("2026-11-10"))  # stage 1 (5 working days from 2 Nov) passed on the 9th
+    assert summary.endswith("dispute prompts 1")
+    assert remind_job(job, at("2026-11-11")).endswith("dispute prompts 0")  # once per stage
+    assert ISSUE not in json.dumps([m.text for m in folder.sent])

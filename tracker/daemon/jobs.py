@@ -13,6 +13,7 @@ from calendars import WorkingDayCalendar
 from notifiers.base import Notifier
 from tracker.config import Config
 from tracker.digest.service import send_digests
+from tracker.disputes.service import prompt_overdue_disputes
 from tracker.drop_folder import import_drop_folder
 from tracker.outbox.dispatch import dispatch
 from tracker.outbox.service import remind
@@ -77,8 +78,11 @@ def remind_job(ctx: JobContext, now: datetime) -> str:
         return f"skipped: {today.isoformat()} is {why}"
     report = remind(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, now, ctx.notifiers, worker_id=ctx.worker_id)
     sent = report.dispatched.sent if report.dispatched else 0
+    # The IRO is prompted when a dispute stage's SLA has passed (ptrack never advances a dispute itself).
+    prompts = prompt_overdue_disputes(ctx.store, ctx.config, ctx.calendar, now, ctx.notifiers,
+                                      worker_id=ctx.worker_id)
     return (f"decisions {sum(report.decisions.values())}, queued {sum(report.messages.values())}, "
-            f"withdrawn {sum(report.withdrawn.values())}, sent {sent}")
+            f"withdrawn {sum(report.withdrawn.values())}, sent {sent}, dispute prompts {prompts.queued}")
 
 
 def dispatch_job(ctx: JobContext, now: datetime) -> str:
