@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.context
 import os
+import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
@@ -162,9 +163,13 @@ def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list
 
 
 def _fork_context() -> multiprocessing.context.BaseContext | None:
-    """Fork where the platform has it: workers inherit the rule set and calendar instead of unpickling them."""
+    """Fork where the platform has it and this process runs one thread (the CLI): workers inherit the rule set
+    and calendar instead of unpickling them. A threaded process (the daemon's scheduler) must not fork, since a
+    lock held by another thread would stay locked in the child: it uses forkserver."""
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork") if "fork" in methods else None
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver") if "forkserver" in methods else None
 
 
 def query_deadlines(
