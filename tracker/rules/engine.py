@@ -10,7 +10,7 @@ No clock, database or I/O here.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -41,9 +41,8 @@ class Anchor:
 @dataclass(slots=True)
 class _Candidate:
     rule: Rule
-    scope: Scope
+    slot: int  # the occurrence within its scope; with the obligation and scope key, what candidates compete for
     deadline: Deadline
-    notes: list[str] = field(default_factory=list)
 
 
 def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> list[Deadline]:
@@ -55,16 +54,11 @@ def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, 
     for rule in ruleset.ordered():
         for scope in scopes.by_within.get(rule.within, []):
             for cand in _candidates(rule, scope, ctx, winners, as_of):
-                winners.setdefault(_group_key(rule, scope, cand), []).append(cand)
-    return [_choose(group, as_of) for group in winners.values()]
+                winners.setdefault((rule.obligation, scope.key, cand.slot), []).append(cand)
+    return [_choose(group) for group in winners.values()]
 
 
-def _group_key(rule: Rule, scope: Scope, cand: _Candidate) -> tuple[str, str, int]:
-    slot = int(cand.deadline.key.rsplit("|", 1)[1])
-    return (rule.obligation, scope.key, slot)
-
-
-def _choose(group: list[_Candidate], as_of: date) -> Deadline:
+def _choose(group: list[_Candidate]) -> Deadline:
     if len(group) == 1:
         return group[0].deadline
     ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
@@ -219,7 +213,7 @@ def _candidate(
         skipped=result.skipped, notes=tuple(notes),
         contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
     )
-    return _Candidate(rule, scope, deadline, notes)
+    return _Candidate(rule, anchor.slot, deadline)
 
 
 def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
