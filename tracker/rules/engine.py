@@ -51,7 +51,7 @@ def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, 
     scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
     ctx = Context(scopes, calendar, settings)
     winners: dict[tuple[str, str, int], list[_Candidate]] = {}
-    for rule in ruleset.ordered():
+    for rule in ruleset.ordered:
         for scope in scopes.by_within.get(rule.within, []):
             for cand in _candidates(rule, scope, ctx, winners, as_of):
                 winners.setdefault((rule.obligation, scope.key, cand.slot), []).append(cand)

@@ -32,6 +32,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -129,11 +130,13 @@ class RuleSet:
     settings: Mapping[str, object]
     version: str
 
-    def ordered(self) -> list[Rule]:
-        """Rules in dependency order: rules anchored on another rule's due date come after it."""
+    @cached_property
+    def ordered(self) -> tuple[Rule, ...]:
+        """Rules in dependency order: rules anchored on another rule's due date come after it. Worked out once
+        per rule set, not once per case."""
         plain = [r for r in self.rules.values() if r.anchor_kind not in ("rule", "review_after_age")]
         dependent = [r for r in self.rules.values() if r.anchor_kind in ("rule", "review_after_age")]
-        return sorted(plain, key=lambda r: r.order) + sorted(dependent, key=lambda r: r.order)
+        return tuple(sorted(plain, key=lambda r: r.order) + sorted(dependent, key=lambda r: r.order))
 
     def get(self, rule_id: str) -> Rule | None:
         return self.rules.get(rule_id)
