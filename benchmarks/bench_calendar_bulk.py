@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.report import best_of, log, rate_figure, self_peak_rss_mb
-from calendars import england_and_wales, from_days
+from ptrack.calendars import england_and_wales, from_days
 
 TARGET_RATE = 1_000_000.0
 

@@ -3,7 +3,7 @@
 Setup (not timed): the synthetic caseload's cases and events bulk-loaded and every deadline computed by
 `recompute`, into a SQLite file cached in benchmarks/out/data/ (keyed by caseload, rule set and schema head);
 PostgreSQL gets the same cases and deadlines copied into a database created for the run and dropped after it.
-Timed, best of 3: `tracker.digest.service.load_digest(store, config, as_of)` for every team: the store query
+Timed, best of 3: `ptrack.tracker.digest.service.load_digest(store, config, as_of)` for every team: the store query
 plus the pure builder, i.e. everything `ptrack digest` does before printing.
 Baseline, same run, same database: a naive per-case Python loop (per case: read its deadlines, judge each one's
 status, keep overdue and due-in-14-days items, count), on a sample of cases, extrapolated to all cases. The
@@ -25,14 +25,14 @@ from sqlalchemy import create_engine, select
 from benchmarks.bench_recompute_full import _load
 from benchmarks.report import Figure, best_of, log, time_figure, timed
 from benchmarks.workload import AS_OF, default_setup, extrapolate, postgres_url, shape, synthetic_files
-from tracker.config import Config
-from tracker.digest.service import load_digest
-from tracker.model import Status, status_on
-from tracker.services import init_database, open_store, recompute
-from tracker.store import schema as t
-from tracker.store.bulk import bulk_insert
-from tracker.store.engine import head_revision
-from tracker.synthetic import CaseloadShape
+from ptrack.tracker.config import Config
+from ptrack.tracker.digest.service import load_digest
+from ptrack.tracker.model import Status, status_on
+from ptrack.tracker.services import init_database, open_store, recompute
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.bulk import bulk_insert
+from ptrack.tracker.store.engine import head_revision
+from ptrack.tracker.synthetic import CaseloadShape
 
 TARGET_SECONDS = 2.0
 

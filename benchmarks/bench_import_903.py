@@ -1,7 +1,7 @@
 """An SSDA903 episodes file of 1,000,000 rows into a fresh SQLite file (issue 3: >= 50,000 rows/s with
 <= 500 MB resident).
 
-ptrack: `tracker.importing.load.import_file` with the episodes format (streaming read, mapping to events, bulk
+ptrack: `ptrack.tracker.importing.load.import_file` with the episodes format (streaming read, mapping to events, bulk
 writes in chunks; the header file is loaded first as setup and not timed; recompute is not part of it).
 Baseline, same run: the naive way on a 20,000-row sample (csv.DictReader, one INSERT and one commit per event),
 extrapolated by row count and labelled so.
@@ -17,11 +17,11 @@ from typing import Any
 
 from benchmarks.report import TreePeakRss, cpu_seconds, log, rate_figure, timed
 from benchmarks.workload import AS_OF, DATA, sqlite_url
-from tracker.importing.formats import Context
-from tracker.importing.load import import_file
-from tracker.importing.ssda903 import EPISODE_COLUMNS, HEADER_COLUMNS, SSDA903_EPISODES, SSDA903_HEADER
-from tracker.services import init_database, open_store
-from tracker.store import writes as w
+from ptrack.tracker.importing.formats import Context
+from ptrack.tracker.importing.load import import_file
+from ptrack.tracker.importing.ssda903 import EPISODE_COLUMNS, HEADER_COLUMNS, SSDA903_EPISODES, SSDA903_HEADER
+from ptrack.tracker.services import init_database, open_store
+from ptrack.tracker.store import writes as w
 
 TARGET_RATE = 50_000.0
 TARGET_RSS_MB = 500.0

@@ -1,7 +1,7 @@
 """A whole caseload from CSV: import + recompute + list overdue, on SQLite (SPEC §10 scale; brief: 20,000
 children, ~1,000,000 events in <= 60 s, aim 20 s, peak memory <= 1.5 GB).
 
-ptrack: `tracker.services.import_paths` (cases, people, events; recomputes the affected cases) then
+ptrack: `ptrack.tracker.services.import_paths` (cases, people, events; recomputes the affected cases) then
 `query_deadlines(statuses={overdue})`, on a fresh SQLite file.
 Baseline, same run: the naive way on a sample of children (one statement and one commit per case and per
 event, then per case: read, compute, delete, insert each deadline, commit; then per-case overdue queries),
@@ -25,9 +25,9 @@ from benchmarks.workload import (
     sqlite_url,
     synthetic_files,
 )
-from tracker import services
-from tracker.model import Status
-from tracker.services import RecomputeReport, import_paths, init_database, open_store, query_deadlines
+from ptrack.tracker import services
+from ptrack.tracker.model import Status
+from ptrack.tracker.services import RecomputeReport, import_paths, init_database, open_store, query_deadlines
 
 TARGET_SECONDS = 60.0
 AIM_SECONDS = 20.0

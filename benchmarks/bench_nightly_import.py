@@ -21,10 +21,10 @@ from typing import Any
 from benchmarks.bench_recompute_full import _load
 from benchmarks.report import Figure, TreePeakRss, cpu_seconds, log, time_figure, timed
 from benchmarks.workload import AS_OF, default_setup, extrapolate, naive_recompute, shape, sqlite_url
-from tracker.model import Event
-from tracker.services import import_paths, open_store, recompute
-from tracker.store import schema as t
-from tracker.store.rows import event_row
+from ptrack.tracker.model import Event
+from ptrack.tracker.services import import_paths, open_store, recompute
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.rows import event_row
 
 TARGET_SECONDS = 10.0
 HEADER = ("event_id", "case_id", "event", "date")

@@ -3,7 +3,7 @@ children, ~2 million events, <= 60 s each; peak memory <= 1.5 GB).
 
 Setup (not timed, in a separate process so its memory is not counted): a fresh database per backend, with the
 synthetic caseload's cases and events bulk-inserted. Then, timed:
-- cold: every deadline deleted, then `tracker.services.recompute(store, ...)` for all cases: every deadline
+- cold: every deadline deleted, then `ptrack.tracker.services.recompute(store, ...)` for all cases: every deadline
   is computed and inserted;
 - unchanged: the same recompute again: every deadline computed and compared, nothing written.
 Baseline, same run, same database: the naive per-case loop (read the case, read its events, compute, delete its
@@ -33,10 +33,10 @@ from benchmarks.workload import (
     sqlite_url,
     synthetic_files,
 )
-from tracker.services import init_database, open_store, recompute
-from tracker.store import schema as t
-from tracker.store.rows import event_row
-from tracker.synthetic import CaseloadShape, SyntheticFiles, caseload
+from ptrack.tracker.services import init_database, open_store, recompute
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.rows import event_row
+from ptrack.tracker.synthetic import CaseloadShape, SyntheticFiles, caseload
 
 CASE_COLUMNS = ("case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email")
 

@@ -1,7 +1,7 @@
 """Deciding and queueing the morning's reminders and escalations for 100,000 children on SQLite (issue 4:
 <= 30 s), on two caseloads, each against a naive baseline measured in the same run:
 
-- realistic: the synthetic caseload of `tracker.synthetic` (the one the recompute benchmark uses: 100,000
+- realistic: the synthetic caseload of `ptrack.tracker.synthetic` (the one the recompute benchmark uses: 100,000
   children, ~2.3 million events) loaded and recomputed with the england pack, then the pass at 08:00 on Wednesday
   25 November 2026;
 - harsh (a stress figure): 100,000 cases with 8 deadlines each from the england pack's rules, due evenly from
@@ -9,7 +9,7 @@
   manager escalation and, for IRO-relevant rules, an IRO escalation (~940,000 owed items, all new at once).
 
 Setup (not timed, in a separate process so its memory is not counted): a fresh SQLite file per caseload.
-Timed: `tracker.outbox.service.remind(..., notifiers=None)` at 08:00 London: withdraw, read the open
+Timed: `ptrack.tracker.outbox.service.remind(..., notifiers=None)` at 08:00 London: withdraw, read the open
 deadlines, decide, deduplicate against the outbox, queue (no sending); then the same pass two hours later (the
 daemon's second run of the day: everything deduplicated, nothing queued). Wall and CPU seconds, and the peak RSS
 of the process during the passes.
@@ -32,15 +32,15 @@ from sqlalchemy import create_engine, insert, select
 from benchmarks.bench_recompute_full import _load as load_caseload
 from benchmarks.report import Figure, TreePeakRss, cpu_seconds, log, time_figure, timed
 from benchmarks.workload import AS_OF, Setup, default_setup, extrapolate, shape, sqlite_url
-from tracker.config import Config
-from tracker.outbox.service import policy_settings, remind, rule_notices
-from tracker.policy import decide
-from tracker.policy.content import payload_items
-from tracker.policy.window import LONDON
-from tracker.services import recompute
-from tracker.store import init_database, open_store
-from tracker.store import notify_schema as n
-from tracker.store import schema as t
+from ptrack.tracker.config import Config
+from ptrack.tracker.outbox.service import policy_settings, remind, rule_notices
+from ptrack.tracker.policy import decide
+from ptrack.tracker.policy.content import payload_items
+from ptrack.tracker.policy.window import LONDON
+from ptrack.tracker.services import recompute
+from ptrack.tracker.store import init_database, open_store
+from ptrack.tracker.store import notify_schema as n
+from ptrack.tracker.store import schema as t
 
 TARGET_SECONDS = 30.0
 RULES = ("cla_review_subsequent", "visit_year1", "visit_after_year1", "placement_plan", "care_plan",
@@ -114,7 +114,7 @@ def _naive(url: str, case_ids: list[str], config: Config, setup: Any, now: datet
 
 
 def _case_items(conn: Any, case_id: str, rules: Any) -> list[Any]:
-    from tracker.policy import OpenItem
+    from ptrack.tracker.policy import OpenItem
 
     d, c = t.deadlines.c, t.cases.c
     case = conn.execute(select(t.cases).where(c.case_id == case_id)).one()

@@ -14,13 +14,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, delete, insert, select, text
 
-from calendars import WorkingDayCalendar, england_and_wales
-from tracker.config import Config
-from tracker.model import Case, Event, Status, Timeline, status_on
-from tracker.rules import RuleSet, compute
-from tracker.store import schema as t
-from tracker.store.rows import deadline_row, event_row, row_event
-from tracker.synthetic import CaseloadShape, SyntheticFiles, caseload, write_csvs
+from ptrack.calendars import WorkingDayCalendar, england_and_wales
+from ptrack.tracker.config import Config
+from ptrack.tracker.model import Case, Event, Status, Timeline, status_on
+from ptrack.tracker.rules import RuleSet, compute
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.rows import deadline_row, event_row, row_event
+from ptrack.tracker.synthetic import CaseloadShape, SyntheticFiles, caseload, write_csvs
 
 DATA = Path(__file__).resolve().parent / "out" / "data"  # git-ignored; generated files are cached here
 POSTGRES_ADMIN_URL = os.environ.get("PTRACK_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -15,17 +15,17 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
-# This conftest puts tests/ on sys.path, where tests/calendars would shadow the `calendars` package as a
-# namespace package; the repository root ahead of it keeps imports resolving to the real packages.
+# This conftest puts tests/ on sys.path; the repository root ahead of it keeps `ptrack` resolving to the real
+# package whatever the working directory.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from calendars import WorkingDayCalendar, england_and_wales  # noqa: E402
-from tracker.rules import RuleSet, load_ruleset  # noqa: E402
-from tracker.store import Store, init_database, open_store  # noqa: E402
+from ptrack.calendars import WorkingDayCalendar, england_and_wales  # noqa: E402
+from ptrack.tracker.rules import RuleSet, load_ruleset  # noqa: E402
+from ptrack.tracker.store import Store, init_database, open_store  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

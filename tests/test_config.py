@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import STARTER_CONFIG, Config, load_config, parse_config, resolve_config_path
-from tracker.errors import ConfigError
+from ptrack.tracker.config import STARTER_CONFIG, Config, load_config, parse_config, resolve_config_path
+from ptrack.tracker.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import typer
 
-from cli.main import app
+from ptrack.cli.main import app
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from tracker.model import EVENT_KINDS, PLACEMENT_KINDS
-from tracker.synthetic import CASES_HEADER, EVENTS_HEADER, CaseloadShape, caseload, people, write_csvs
+from ptrack.tracker.model import EVENT_KINDS, PLACEMENT_KINDS
+from ptrack.tracker.synthetic import CASES_HEADER, EVENTS_HEADER, CaseloadShape, caseload, people, write_csvs
 
 SHAPE = CaseloadShape(children=300, teams=3, seed=7, as_of=date(2026, 11, 25), events_per_child=40)
 

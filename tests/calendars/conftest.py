@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from calendars import WorkingDayCalendar, england_and_wales
+from ptrack.calendars import WorkingDayCalendar, england_and_wales
 
 
 @pytest.fixture(scope="session")

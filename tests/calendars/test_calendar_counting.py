@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from calendars import CalendarCoverageError, Count, CountingError, Unit, WorkingDayCalendar, add, count_due
-from calendars.counting import add_months
+from ptrack.calendars import CalendarCoverageError, Count, CountingError, Unit, WorkingDayCalendar, add, count_due
+from ptrack.calendars.counting import add_months
 
 
 def d(text: str) -> date:

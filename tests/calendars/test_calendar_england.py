@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from calendars import CalendarCoverageError, WorkingDayCalendar, england_and_wales, from_days, to_days
+from ptrack.calendars import CalendarCoverageError, WorkingDayCalendar, england_and_wales, from_days, to_days
 
 
 def d(text: str) -> date:

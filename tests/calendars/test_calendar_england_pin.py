@@ -16,7 +16,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from calendars import england_and_wales
+from ptrack.calendars import england_and_wales
 
 HOLIDAYS_VERSION = version("holidays")
 SNAPSHOT = Path(__file__).with_name("england_2000_2040.txt")

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendars import Count, Unit, count_due, england_and_wales, from_days, to_days
+from ptrack.calendars import Count, Unit, count_due, england_and_wales, from_days, to_days
 
 CALENDAR = england_and_wales()
 WEEKDAY_HOLIDAYS: npt.NDArray[np.datetime64] = np.array(

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from cli.deadlines import OPEN, parse_statuses
-from cli.state import UsageError, parse_date, today_in_london
-from tracker.model import Status
+from ptrack.cli.deadlines import OPEN, parse_statuses
+from ptrack.cli.state import UsageError, parse_date, today_in_london
+from ptrack.tracker.model import Status
 
 
 @pytest.mark.parametrize(

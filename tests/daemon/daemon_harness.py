@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tracker.store import Store
-from tracker.store import outbox_queries as q
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import outbox_queries as q
 
 REPO = Path(__file__).resolve().parents[2]
 PTRACK = Path(sys.executable).with_name("ptrack")

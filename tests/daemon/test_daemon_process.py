@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ptrack.tracker.store import Store, init_database, open_store
 from tests.daemon.daemon_harness import (
     TeamsStandIn,
     daemons,
@@ -20,7 +21,6 @@ from tests.daemon.daemon_harness import (
     wait_for,
     write_config,
 )
-from tracker.store import Store, init_database, open_store
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 FAST = {"dispatch": "* * * * * *", "stale_check": "*/2 * * * * *", "remind": "off", "import": "off",
@@ -178,7 +178,7 @@ def _leads(folder: Path, url: str, instance: str) -> bool:
 def _senders(store: Store) -> set[str]:
     from sqlalchemy import select
 
-    from tracker.store.notify_schema import outbox_messages as m
+    from ptrack.tracker.store.notify_schema import outbox_messages as m
 
     with store.reading() as conn:
         return set(conn.execute(select(m.c.claimed_by).distinct()).scalars())

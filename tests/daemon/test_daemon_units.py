@@ -10,18 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from calendars import england_and_wales
-from tracker.config import Config, TeamConfig, parse_config
-from tracker.daemon.schedule import catch_up_at, cron_trigger, missed_run, next_fire
-from tracker.daemon.settings import DEFAULT_SCHEDULE
-from tracker.errors import ConfigError
-from tracker.model import Person
-from tracker.outbox.stale import alert_stale_data
-from tracker.services import META_LAST_IMPORT
-from tracker.store import Store
-from tracker.store import daemon_queries as dq
-from tracker.store.notify_schema import outbox_messages
-from tracker.store.writes import set_meta, upsert_people
+from ptrack.calendars import england_and_wales
+from ptrack.tracker.config import Config, TeamConfig, parse_config
+from ptrack.tracker.daemon.schedule import catch_up_at, cron_trigger, missed_run, next_fire
+from ptrack.tracker.daemon.settings import DEFAULT_SCHEDULE
+from ptrack.tracker.errors import ConfigError
+from ptrack.tracker.model import Person
+from ptrack.tracker.outbox.stale import alert_stale_data
+from ptrack.tracker.services import META_LAST_IMPORT
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import daemon_queries as dq
+from ptrack.tracker.store.notify_schema import outbox_messages
+from ptrack.tracker.store.writes import set_meta, upsert_people
 
 LONDON = ZoneInfo("Europe/London")
 

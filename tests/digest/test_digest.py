@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from calendars import WorkingDayCalendar
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker import services
+from ptrack.tracker.config import Config, TeamConfig
+from ptrack.tracker.digest.build import UNALLOCATED, DigestDeadline, build_digest
+from ptrack.tracker.digest.service import load_digest, send_digests
+from ptrack.tracker.model import Case, Person, Status
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.store import Store
+from ptrack.tracker.synthetic import CaseloadShape, write_csvs
 from tests.outbox.outbox_helpers import Recorder, at
-from tracker import services
-from tracker.config import Config, TeamConfig
-from tracker.digest.build import UNALLOCATED, DigestDeadline, build_digest
-from tracker.digest.service import load_digest, send_digests
-from tracker.model import Case, Person, Status
-from tracker.rules import RuleSet
-from tracker.store import Store
-from tracker.synthetic import CaseloadShape, write_csvs
 
 AS_OF = date(2026, 11, 25)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracker.digest.build import DigestDeadline, build_digest
-from tracker.digest.render import as_html
-from tracker.model import Case
+from ptrack.tracker.digest.build import DigestDeadline, build_digest
+from ptrack.tracker.digest.render import as_html
+from ptrack.tracker.model import Case
 
 WIDTH, HEIGHT = 1200, 1600
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

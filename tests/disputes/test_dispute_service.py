@@ -10,18 +10,18 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from calendars import WorkingDayCalendar
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker import services
+from ptrack.tracker.config import Config
+from ptrack.tracker.disputes import service as svc
+from ptrack.tracker.disputes.ladder import DisputeError, Ladder, Rag
+from ptrack.tracker.model import Case, Status
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import dispute_queries as dq
+from ptrack.tracker.store import notify_schema as n
+from ptrack.tracker.store.writes import upsert_cases
 from tests.outbox.outbox_helpers import Recorder, at
-from tracker import services
-from tracker.config import Config
-from tracker.disputes import service as svc
-from tracker.disputes.ladder import DisputeError, Ladder, Rag
-from tracker.model import Case, Status
-from tracker.rules import RuleSet
-from tracker.store import Store
-from tracker.store import dispute_queries as dq
-from tracker.store import notify_schema as n
-from tracker.store.writes import upsert_cases
 
 ISSUE = "Sensitive narrative about Child Jones that must never leave the database"
 
@@ -148,7 +148,7 @@ def test_list_and_report(seeded: Store, ruleset: RuleSet, calendar: WorkingDayCa
 
 def test_the_daemons_morning_job_prompts_the_iro(seeded: Store, ruleset: RuleSet,
                                                  calendar: WorkingDayCalendar) -> None:
-    from tracker.daemon.jobs import JobContext, remind_job
+    from ptrack.tracker.daemon.jobs import JobContext, remind_job
 
     svc.open_dispute(ctx(seeded, ruleset, calendar, "2026-11-02"), "C1", ISSUE)
     folder = Recorder("folder")

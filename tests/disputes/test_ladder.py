@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from calendars import WorkingDayCalendar
-from tracker.config import DisputeConfig, DisputeStage, parse_config
-from tracker.disputes.ladder import Dispute, DisputeError, Ladder, Rag, annual_report, bypassed_stages
-from tracker.errors import ConfigError
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.config import DisputeConfig, DisputeStage, parse_config
+from ptrack.tracker.disputes.ladder import Dispute, DisputeError, Ladder, Rag, annual_report, bypassed_stages
+from ptrack.tracker.errors import ConfigError
 
 
 def d(text: str) -> date:

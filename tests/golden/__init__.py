@@ -14,9 +14,9 @@ import io
 from datetime import date
 from pathlib import Path
 
-from calendars import england_and_wales
-from tracker.model import Case, Event, Timeline
-from tracker.rules import compute, load_ruleset
+from ptrack.calendars import england_and_wales
+from ptrack.tracker.model import Case, Event, Timeline
+from ptrack.tracker.rules import compute, load_ruleset
 
 HERE = Path(__file__).parent
 EXPECTED = HERE / "expected_deadlines.csv"

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from calendars import WorkingDayCalendar
-from tracker.importing import detect_format
-from tracker.importing.formats import Context
-from tracker.importing.report import Reject
-from tracker.importing.ssda903 import SSDA903_EPISODES
-from tracker.rules import RuleSet
-from tracker.services import import_paths, init_database, open_store
-from tracker.store import Store
-from tracker.store import schema as t
-from tracker.synthetic import CaseloadShape
-from tracker.synthetic_903 import CONNECTED_PLACE_CODES, Return, make_messy, write_returns
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.importing import detect_format
+from ptrack.tracker.importing.formats import Context
+from ptrack.tracker.importing.report import Reject
+from ptrack.tracker.importing.ssda903 import SSDA903_EPISODES
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.services import import_paths, init_database, open_store
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.synthetic import CaseloadShape
+from ptrack.tracker.synthetic_903 import CONNECTED_PLACE_CODES, Return, make_messy, write_returns
 
 TODAY = date(2026, 11, 25)
 SHAPE = CaseloadShape(children=60, seed=5, as_of=TODAY)
@@ -139,7 +139,7 @@ def _lines(path: Path) -> int:
 
 
 def _every_row_loaded_or_rejected(path: Path, store: Store) -> None:
-    from tracker.store import writes as w
+    from ptrack.tracker.store import writes as w
     with store.reading() as conn:
         ctx = Context(TODAY, w.case_dobs(conn), frozenset(CONNECTED_PLACE_CODES))
     outcome: dict[int, set[str]] = {}

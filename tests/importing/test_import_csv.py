@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from calendars import WorkingDayCalendar
-from tracker import services
-from tracker.errors import ImportFileError, NotFoundError
-from tracker.importing import ImportReport
-from tracker.rules import RuleSet
-from tracker.store import Store
-from tracker.store import schema as t
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker import services
+from ptrack.tracker.errors import ImportFileError, NotFoundError
+from ptrack.tracker.importing import ImportReport
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
 
 TODAY = date(2026, 11, 25)
 CASES_HEADER = ["case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email"]

@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from calendars import WorkingDayCalendar
-from tracker.config import load_config
-from tracker.discrepancies import find_discrepancies
-from tracker.drop_folder import import_drop_folder
-from tracker.rules import RuleSet
-from tracker.services import import_paths, init_database, last_import, open_store
-from tracker.store import Store
-from tracker.store import schema as t
-from tracker.store.extract_schema import case_system_due_dates
-from tracker.synthetic import CaseloadShape
-from tracker.synthetic_903 import CONNECTED_PLACE_CODES
-from tracker.synthetic_ssd import PLANTED_NAME, PLANTED_POSTCODE, SsdFiles, write_ssd
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.config import load_config
+from ptrack.tracker.discrepancies import find_discrepancies
+from ptrack.tracker.drop_folder import import_drop_folder
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.services import import_paths, init_database, last_import, open_store
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.extract_schema import case_system_due_dates
+from ptrack.tracker.synthetic import CaseloadShape
+from ptrack.tracker.synthetic_903 import CONNECTED_PLACE_CODES
+from ptrack.tracker.synthetic_ssd import PLANTED_NAME, PLANTED_POSTCODE, SsdFiles, write_ssd
 
 TODAY = date(2026, 11, 25)
 SHAPE = CaseloadShape(children=50, seed=9, as_of=TODAY)

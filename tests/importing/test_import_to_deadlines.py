@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from calendars import WorkingDayCalendar, england_and_wales
-from tracker import services
-from tracker.model import Status
-from tracker.rules import RuleSet, load_ruleset
-from tracker.store import Store
-from tracker.store import schema as t
+from ptrack.calendars import WorkingDayCalendar, england_and_wales
+from ptrack.tracker import services
+from ptrack.tracker.model import Status
+from ptrack.tracker.rules import RuleSet, load_ruleset
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
 
 TODAY = date(2026, 11, 25)
 CASES_HEADER = ["case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email"]

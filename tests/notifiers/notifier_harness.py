@@ -27,9 +27,9 @@ from notifier_peers import (
     teams_route,
 )
 
-from notifiers.base import Message, MessageItem, Notifier
-from notifiers.registry import build_notifiers
-from tracker.config import parse_config
+from ptrack.notifiers.base import Message, MessageItem, Notifier
+from ptrack.notifiers.registry import build_notifiers
+from ptrack.tracker.config import parse_config
 
 PERSON_NAME = "Wilhelmina Featherstonehaugh"  # in the data, never in what a channel delivers
 WEBHOOK_SIG = "WEBHOOKSIGNATURE0123456789"

@@ -22,15 +22,15 @@ from notifier_peers import (
     teams_route,
 )
 
-from notifiers._http import retry_after
-from notifiers.base import DeliveryError
-from notifiers.email_smtp import SmtpNotifier, message_id
-from notifiers.folder import FolderNotifier
-from notifiers.registry import build_notifiers
-from notifiers.slack import SlackNotifier
-from notifiers.teams import TeamsWorkflowNotifier
-from tracker.config import parse_config
-from tracker.errors import ConfigError
+from ptrack.notifiers._http import retry_after
+from ptrack.notifiers.base import DeliveryError
+from ptrack.notifiers.email_smtp import SmtpNotifier, message_id
+from ptrack.notifiers.folder import FolderNotifier
+from ptrack.notifiers.registry import build_notifiers
+from ptrack.notifiers.slack import SlackNotifier
+from ptrack.notifiers.teams import TeamsWorkflowNotifier
+from ptrack.tracker.config import parse_config
+from ptrack.tracker.errors import ConfigError
 
 
 def slack_params(body: str) -> dict[str, Any]:
@@ -278,7 +278,7 @@ def test_graph_untrusted_certificate_is_permanent(harness: Harness, tmp_path: Pa
 
 
 def test_email_parts_render_without_names() -> None:
-    from notifiers.email_smtp import build_email
+    from ptrack.notifiers.email_smtp import build_email
 
     text = build_email(sample_message(), "ptrack@council.example").as_string()
     parsed = message_from_string(text, policy=policy.default)

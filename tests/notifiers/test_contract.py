@@ -16,7 +16,7 @@ import pytest
 from notifier_harness import PERSON_NAME, Harness, sample_message
 from notifier_peers import SLOW_SECONDS
 
-from notifiers.base import DeliveryError
+from ptrack.notifiers.base import DeliveryError
 
 
 def assert_no_secret(harness: Harness, error: DeliveryError | None, caplog: pytest.LogCaptureFixture) -> None:

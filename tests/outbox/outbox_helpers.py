@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from notifiers.base import DeliveryError, Message
-from tracker.model import Case, Deadline, Person, Status
-from tracker.store import Store
-from tracker.store import outbox_queries as q
-from tracker.store import schema as t
-from tracker.store.rows import deadline_row
-from tracker.store.writes import upsert_cases, upsert_people
+from ptrack.notifiers.base import DeliveryError, Message
+from ptrack.tracker.model import Case, Deadline, Person, Status
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import outbox_queries as q
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.rows import deadline_row
+from ptrack.tracker.store.writes import upsert_cases, upsert_people
 
 LONDON = ZoneInfo("Europe/London")
 FULL_NAMES = ("Jane Worker", "Mark Manager", "Iris Reviewer", "Cora Cover", "Ada Admin")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from outbox_helpers import Recorder, at, queue_plain, seed
 
-from notifiers.base import DeliveryError, Message
-from tracker.outbox.retry import RetryPolicy
-from tracker.outbox.service import dispatch, list_outbox, retry_outbox
-from tracker.store import Store
-from tracker.store import outbox_queries as q
+from ptrack.notifiers.base import DeliveryError, Message
+from ptrack.tracker.outbox.retry import RetryPolicy
+from ptrack.tracker.outbox.service import dispatch, list_outbox, retry_outbox
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import outbox_queries as q
 
 NOW = at("2026-11-25", "09:00")
 

@@ -11,14 +11,14 @@ from datetime import UTC, date
 from outbox_helpers import FULL_NAMES, Recorder, at, deadline, put_deadlines, seed
 from sqlalchemy import delete, select
 
-from calendars import england_and_wales
-from tracker.config import Config
-from tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
-from tracker.policy import Absence, DeadlineState, PendingItem, withdrawals
-from tracker.rules import RuleSet
-from tracker.store import Store
-from tracker.store import notify_schema as n
-from tracker.store import schema as t
+from ptrack.calendars import england_and_wales
+from ptrack.tracker.config import Config
+from ptrack.tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
+from ptrack.tracker.policy import Absence, DeadlineState, PendingItem, withdrawals
+from ptrack.tracker.rules import RuleSet
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import notify_schema as n
+from ptrack.tracker.store import schema as t
 
 i, m = n.outbox_items.c, n.outbox_messages
 
@@ -139,7 +139,7 @@ def test_a_message_keeps_its_open_items_when_others_are_met_and_a_removed_deadli
 
 
 def test_sql_withdrawal_decides_as_the_policy_does(store: Store, ruleset: RuleSet) -> None:
-    """The set-based withdrawal agrees with `tracker.policy.withdrawals` (the pure statement of the rule)."""
+    """The set-based withdrawal agrees with `ptrack.tracker.policy.withdrawals` (the pure statement of the rule)."""
     seed(store, [deadline(f"C{c}", "visit_year1", f"2026-11-{16 + c % 5}") for c in range(1, 13)], cases=12)
     remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))
     today = date(2026, 11, 25)

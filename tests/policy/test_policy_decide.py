@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendars import WorkingDayCalendar, england_and_wales
-from tracker.policy import (
+from ptrack.calendars import WorkingDayCalendar, england_and_wales
+from ptrack.tracker.policy import (
     Absence,
     DeadlineState,
     Kind,
@@ -21,7 +21,7 @@ from tracker.policy import (
     owed_for,
     withdrawals,
 )
-from tracker.policy.content import payload_items, render
+from ptrack.tracker.policy.content import payload_items, render
 
 LONDON = ZoneInfo("Europe/London")
 CAL = england_and_wales(2020, 2035)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from calendars import WorkingDayCalendar, england_and_wales
-from tracker.model import Case, Deadline, Event, Timeline
-from tracker.rules import RuleSet, compute, load_ruleset
+from ptrack.calendars import WorkingDayCalendar, england_and_wales
+from ptrack.tracker.model import Case, Deadline, Event, Timeline
+from ptrack.tracker.rules import RuleSet, compute, load_ruleset
 
 ALL_PACKS = ("england", "tameside", "somerset", "enfield", "cheshire_east", "halton")
 AS_OF = date(2026, 11, 25)

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from law import ALL_PACKS, calendar, ruleset
 
-from calendars import Unit
-from tracker.model import Case, Event, Status, Timeline
-from tracker.rules import compute
+from ptrack.calendars import Unit
+from ptrack.tracker.model import Case, Event, Status, Timeline
+from ptrack.tracker.rules import compute
 
 KINDS = ["review_held", "visit", "ppm_held", "placement_start", "looked_after_end", "looked_after_start",
          "permanence_achieved", "proceedings_issued", "proceedings_concluded", "temporary_approval",

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.errors import RulePackError
-from tracker.rules import available_packs, load_ruleset
+from ptrack.tracker.errors import RulePackError
+from ptrack.tracker.rules import available_packs, load_ruleset
 
 # SPEC §4: rule id -> (pack, N/L)
 CATALOGUE = {

@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from tracker import services
-from tracker.model import Case, Contributor, Deadline, Status
-from tracker.store import Store
-from tracker.store import schema as t
-from tracker.store.deadlines import DeadlineCounts, write_deadlines
-from tracker.store.rows import deadline_row
-from tracker.store.writes import upsert_cases
+from ptrack.tracker import services
+from ptrack.tracker.model import Case, Contributor, Deadline, Status
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.deadlines import DeadlineCounts, write_deadlines
+from ptrack.tracker.store.rows import deadline_row
+from ptrack.tracker.store.writes import upsert_cases
 
 V1 = {"ruleset_version": "england@1", "calendar_version": "ENG/1"}
 T1 = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)

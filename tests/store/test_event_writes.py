@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tracker.model import Event
-from tracker.store import Store
-from tracker.store import schema as t
-from tracker.store.event_writes import EventWriter
-from tracker.store.rows import event_hash, row_event
-from tracker.store.writes import BULK_CACHE_KIB, WriteCounts, bulk_loading
+from ptrack.tracker.model import Event
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.event_writes import EventWriter
+from ptrack.tracker.store.rows import event_hash, row_event
+from ptrack.tracker.store.writes import BULK_CACHE_KIB, WriteCounts, bulk_loading
 
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tracker.errors import StoreError
-from tracker.store import init_database, open_store
-from tracker.store.engine import create_store_engine, current_revision, head_revision
-from tracker.store.schema import metadata
+from ptrack.tracker.errors import StoreError
+from ptrack.tracker.store import init_database, open_store
+from ptrack.tracker.store.engine import create_store_engine, current_revision, head_revision
+from ptrack.tracker.store.schema import metadata
 
 TABLES = {
     "cases", "people", "events", "event_history", "deadlines", "deadline_history", "import_batches",

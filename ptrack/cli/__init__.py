@@ -1,0 +1,1 @@
+"""The ptrack command line (Typer): one module per command group, thin over ptrack.tracker.services."""

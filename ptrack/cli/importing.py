@@ -1,0 +1,122 @@
+"""`ptrack import`: load cases, people and events files (canonical CSV, SSDA903 CSV/XML, SSD extracts) or the
+nightly drop folder, and print what happened to every row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from ptrack.cli import output
+from ptrack.cli.state import UsageError, state
+from ptrack.tracker import services
+from ptrack.tracker.drop_folder import DropFolderReport, import_drop_folder, report_json
+from ptrack.tracker.importing import FAMILIES, FORMATS, ImportReport
+
+PROGRESS_FROM_BYTES = 5_000_000  # files smaller than this load too fast for a bar to help
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def import_files(
+    ctx: typer.Context,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        metavar="PATH", help="Files to import; with --drop-folder, the folder (default: import.drop_folder).",
+    )] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", metavar="FORMAT",
+        help=f"What the files hold: auto (recognise each file), {', '.join(FAMILIES)} or {', '.join(FORMATS)}.",
+    )] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, write nothing.")] = False,
+    drop_folder: Annotated[bool, typer.Option(
+        "--drop-folder", help="Import every new file in the drop folder; move each to processed/ or failed/.",
+    )] = False,
+    report_format: Annotated[ReportFormat, typer.Option(
+        "--format-report", help="How to print the import report.",
+    )] = ReportFormat.text,
+) -> None:
+    """Import files, print a report (rows read, loaded, rejected with reasons); exit 1 if any row was rejected."""
+    if drop_folder:
+        _drop_folder(ctx, paths or [], report_format)
+        return
+    if not paths:
+        raise UsageError("import: give one or more files, or --drop-folder")
+    if fmt != "auto" and fmt not in FORMATS and fmt not in FAMILIES:
+        raise UsageError(f"import: --format {fmt!r} is not a format; use auto, {', '.join([*FAMILIES, *FORMATS])}")
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"import: no such file {str(path)!r}; check the path")
+    s = state(ctx)
+    big = report_format is ReportFormat.text and any(p.stat().st_size >= PROGRESS_FROM_BYTES for p in paths)
+    with _progress(big and output.out.is_terminal, paths) as progress:
+        reports = services.import_paths(
+            s.store, paths, fmt=fmt, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
+            connected_person_place_codes=s.config.import_settings.connected_person_place_codes, progress=progress,
+        )
+    if report_format is ReportFormat.json:
+        output.write_json([report_json(r) for r in reports])
+    else:
+        print_reports(reports)
+    if any(r.has_rejects for r in reports):
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(show: bool, paths: list[Path]) -> Iterator[Callable[[str, int], None] | None]:
+    """A rich progress bar over rows (estimated from the file size) on a terminal; nothing otherwise."""
+    if not show:
+        yield None
+        return
+    sizes = {p.name: p.stat().st_size for p in paths}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
+                  TimeElapsedColumn(), console=output.out, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(name: str, rows: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=max(sizes.get(name, 0) // 60, rows))  # ~60 bytes a row
+            bar.update(tasks[name], completed=rows)
+
+        yield update
+
+
+def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFormat) -> None:
+    if len(paths) > 1:
+        raise UsageError("import --drop-folder: give at most one folder")
+    s = state(ctx)
+    report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None)
+    if report_format is ReportFormat.json:
+        output.write_json({"folder": report.folder, "started_at": report.started_at,
+                           "files": [vars(f) for f in report.files]})
+    else:
+        print_drop_folder(report)
+    if report.failed or report.count("rejects"):
+        raise typer.Exit(1)
+
+
+def print_drop_folder(report: DropFolderReport) -> None:
+    output.line(f"drop folder {report.folder}: {len(report.files)} files")
+    for f in report.files:
+        summary = f.message or (
+            f"{f.report.get('rows_read', 0)} rows read, loaded {f.report.get('rows_loaded', 0)}, "
+            f"rejected {f.report.get('rows_rejected', 0)}" if f.report else "")
+        output.line(f"  {f.file}: {f.status.replace('_', ' ')}{': ' + summary if summary else ''} -> {f.moved_to}")
+
+
+def print_reports(reports: list[ImportReport]) -> None:
+    for report in reports:
+        output.line(report.summary())
+        for reject in report.rejects:
+            output.line(f"  rejected {reject}")
+        if report.rows_rejected > len(report.rejects):
+            output.line(f"  ... and {report.rows_rejected - len(report.rejects)} more rejected rows (stored)")
+        if report.cases_recomputed:
+            output.line(f"  recomputed {report.cases_recomputed} cases")

@@ -1,0 +1,149 @@
+"""`ptrack remind`, `ptrack outbox list|retry`, `ptrack people absent`, `ptrack doctor`: thin over
+`ptrack.tracker.outbox`. The clock is read here: `--now` (tests), else `--as-of` at the window's opening, else now."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from ptrack.cli import output
+from ptrack.cli.state import AppState, UsageError, parse_date, state
+from ptrack.notifiers.base import Notifier
+from ptrack.tracker.errors import PtrackError
+from ptrack.tracker.outbox import doctor as checks
+from ptrack.tracker.outbox.service import (
+    RemindReport,
+    list_outbox,
+    mark_absent,
+    policy_settings,
+    retry_outbox,
+)
+from ptrack.tracker.outbox.service import (
+    remind as remind_pass,
+)
+from ptrack.tracker.policy import Absence
+from ptrack.tracker.policy.window import LONDON
+
+outbox_app = typer.Typer(help="The queue of notifications: list it, retry a channel.", no_args_is_help=True)
+people_app = typer.Typer(help="People: absences and cover.", no_args_is_help=True)
+STATUSES = ("pending", "sending", "sent", "failed", "dead", "withdrawn")
+
+
+def _now(s: AppState, now_text: str | None) -> datetime:
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise UsageError(f"--now {now_text!r} is not an ISO date-time, e.g. 2026-11-25T08:00") from None
+        return now if now.tzinfo else now.replace(tzinfo=LONDON)
+    if s.as_of_text:
+        return datetime.combine(s.as_of, policy_settings(s.config).window.opens, tzinfo=LONDON)
+    return datetime.now(UTC)
+
+
+def _notifiers(s: AppState) -> dict[str, Notifier]:
+    from ptrack.notifiers.registry import build_notifiers
+
+    return dict(build_notifiers(s.config, os.environ))
+
+
+def remind(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide and show, queue and send nothing.")] = False,
+    now: Annotated[str | None, typer.Option("--now", metavar="ISO", help="The instant to run as (tests).")] = None,
+) -> None:
+    """One reminder and escalation pass: decide, queue, send what is due (what the daemon does each morning)."""
+    s = state(ctx)
+    at = _now(s, now)
+    notifiers = {} if dry_run else _notifiers(s)
+    report = remind_pass(s.store, s.config, s.ruleset, s.calendar, at, notifiers, dry_run=dry_run)
+    print_remind(report)
+
+
+def print_remind(report: RemindReport) -> None:
+    when = report.now.astimezone(LONDON)
+    dry = " (dry run: nothing queued)" if report.dry_run else ""
+    output.line(f"reminder pass {when:%a %d %b %Y %H:%M} London{dry}")
+    output.table("Decisions (one per person and deadline)", ("reason", "count"), sorted(report.decisions.items()))
+    output.table("Messages queued", ("reason", "messages"), sorted(report.messages.items()))
+    if report.withdrawn or report.superseded:
+        rows = [*sorted(report.withdrawn.items()), ("superseded (older overdue nudge)", report.superseded)]
+        output.table("Withdrawn", ("reason", "items"), rows)
+    d = report.dispatched
+    if d is not None:
+        output.line(f"sent {d.sent}, retrying {d.retrying}, failed {d.failed}, dead {d.dead}, "
+                    f"released {d.released}, admin alerts {d.alerts}")
+        for channel, reason in sorted(d.broken.items()):
+            output.line(f"channel {channel} is broken: {reason}; fix it, then `ptrack outbox retry --channel "
+                        f"{channel}`")
+
+
+@outbox_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help=f"Only this status: {', '.join(STATUSES)}.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 200,
+) -> None:
+    """The outbox, newest first: kind, recipient, channel, status, reason, attempts, when, last error."""
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status {status!r}: use one of {', '.join(STATUSES)}")
+    rows = list_outbox(state(ctx).store, status, limit)
+    output.table(f"Outbox ({len(rows)})", ("id", "kind", "recipient", "channel", "status", "reason", "items",
+                                           "attempts", "not before", "next attempt", "last error"),
+                 [(r.id, r.kind, r.recipient_email, r.channel, r.status, r.reason, r.items, r.attempts,
+                   f"{r.not_before:%Y-%m-%d %H:%M}Z", f"{r.next_attempt_at:%Y-%m-%d %H:%M}Z", r.last_error)
+                  for r in rows])
+
+
+@outbox_app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel (default: all).")] = None,
+) -> None:
+    """Mark a channel working again and put its failed and dead messages back in the queue."""
+    count = retry_outbox(state(ctx).store, datetime.now(UTC), channel)
+    output.line(f"{count} message(s) back in the queue{f' on {channel}' if channel else ''}")
+
+
+@people_app.command("absent")
+def absent_command(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="Who is away.")],
+    from_date: Annotated[str, typer.Option("--from", metavar="DATE", help="First day away.")],
+    to_date: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day away.")],
+    cover: Annotated[str, typer.Option("--cover", metavar="EMAIL", help="Who gets their messages.")] = "",
+) -> None:
+    """Mark a person away: they get nothing from --from to --to; --cover gets it, marked as cover."""
+    start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
+    if end < start:
+        raise UsageError(f"--to {to_date} is before --from {from_date}")
+    mark_absent(state(ctx).store, Absence(email, start, end, cover))
+    output.line(f"{email} away {start.isoformat()} to {end.isoformat()}"
+                + (f"; covered by {cover}" if cover else "; messages wait for their return"))
+
+
+def doctor(
+    ctx: typer.Context,
+    send_test: Annotated[bool, typer.Option("--send-test", help="Send a test message through every channel.")] = False,
+    to: Annotated[str, typer.Option("--to", metavar="EMAIL", help="Recipient of the test messages.")] = "",
+) -> None:
+    """Check config, database, calendar coverage, every channel and stale data; exit 1 if anything is wrong."""
+    s = state(ctx)
+    now = datetime.now(UTC)
+    results: list[checks.Check] = []
+    try:
+        results.append(checks.Check("config", True, str(s.config.source or "built-in defaults")))
+        results.append(checks.calendar_check(s.calendar, now))
+        notifiers = _notifiers(s)
+        results.extend(checks.store_checks(s.store, notifiers, now))
+        if send_test:
+            results.extend(checks.send_tests(notifiers, to or "ptrack-doctor@localhost", now))
+    except PtrackError as exc:
+        results.append(checks.Check("error", False, str(exc)))
+    output.table("ptrack doctor", ("check", "ok", "detail"), [(c.name, "ok" if c.ok else "PROBLEM", c.detail)
+                                                             for c in results])
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)

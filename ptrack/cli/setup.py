@@ -1,0 +1,50 @@
+"""`ptrack init` and `ptrack recompute`: the database and the deadlines stored in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ptrack.cli.output import line
+from ptrack.cli.state import state
+from ptrack.tracker import services
+from ptrack.tracker.config import STARTER_CONFIG, resolve_config_path
+from ptrack.tracker.store.engine import safe_url
+
+
+def init(ctx: typer.Context) -> None:
+    """Create or upgrade the database (Alembic) and write a starter ptrack.toml if there is no config."""
+    s = state(ctx)
+    services.init_database(s.db_url)
+    line(f"database ready: {safe_url(s.db_url)}")
+    target = resolve_config_path(s.config_path) or Path("ptrack.toml")
+    if target.exists():
+        line(f"config: {target} (kept as it is)")
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(STARTER_CONFIG, encoding="utf-8")
+        line(f"config: wrote a starter {target}; see docs/configuration.md")
+    s.config_path = target
+    line(f"rule packs: {', '.join(s.config.rule_packs)}")
+
+
+def recompute(
+    ctx: typer.Context,
+    all_cases: Annotated[bool, typer.Option("--all", help="Recompute every case.")] = False,
+    case: Annotated[list[str] | None, typer.Option(
+        "--case", metavar="ID", help="Recompute only this case (repeat for several).",
+    )] = None,
+) -> None:
+    """Recompute deadlines with the current rules and calendar: by default the cases whose deadlines were
+    computed with another rule set or calendar version; --all for every case, --case for some."""
+    s = state(ctx)
+    if all_cases or case:
+        report = services.recompute(s.store, s.ruleset, s.calendar, s.as_of, case_ids=None if all_cases else case)
+    else:
+        report = services.recompute_stale(s.store, s.ruleset, s.calendar, s.as_of)
+    line(f"recomputed {report.cases} cases as of {report.as_of.isoformat()} in {report.seconds:.1f} s: "
+         f"{report.deadlines} deadlines ({report.inserted} new, {report.updated} changed, "
+         f"{report.unchanged} unchanged), {report.archived} archived")
+    line(f"rule set {report.ruleset_version}; calendar {report.calendar_version}")

@@ -1,0 +1,63 @@
+"""Importing case-system files: detect each file's format from its header, validate every row, load the good
+rows in bulk and keep the bad ones as located rejects (SPEC §5).
+
+`FORMATS` is the registry; a new reader (SSDA903, SSD) is one more `FileFormat` added to it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ptrack.tracker.errors import ImportFileError
+from ptrack.tracker.importing.canonical import CASES, EVENTS, PEOPLE
+from ptrack.tracker.importing.formats import TARGET_ORDER, Context, FileFormat
+from ptrack.tracker.importing.reader import read_header
+from ptrack.tracker.importing.report import ImportReport, Reject
+from ptrack.tracker.importing.ssd import SSD_FORMATS
+from ptrack.tracker.importing.ssda903 import SSDA903_EPISODES, SSDA903_HEADER, SSDA903_REVIEWS
+from ptrack.tracker.importing.ssda903_xml import SSDA903_XML, is_903_xml
+
+FORMATS: dict[str, FileFormat] = {
+    f.name: f
+    for f in (EVENTS, CASES, PEOPLE, SSDA903_HEADER, SSDA903_EPISODES, SSDA903_REVIEWS, SSDA903_XML, *SSD_FORMATS)
+}
+# `--format ssda903` / `--format ssd`: any table of that family, recognised by its columns.
+FAMILIES = {"ssda903": ("ssda903_",), "ssd": ("ssd_",)}
+
+
+def detect_format(path: Path, fmt: str = "auto") -> FileFormat:
+    """The format named by `fmt`, or for "auto" the first whose required columns the header has. A file whose
+    header does not fit raises `ImportFileError` saying which columns are missing."""
+    if fmt in ("auto", "ssda903", SSDA903_XML.name) and is_903_xml(path):
+        return SSDA903_XML
+    header = read_header(path)
+    if fmt in FAMILIES:
+        return _detect(path, header, [f for n, f in FORMATS.items() if n.startswith(FAMILIES[fmt])])
+    if fmt != "auto":
+        if fmt not in FORMATS:
+            raise ImportFileError(f"{path}: unknown format {fmt!r}; use auto, {', '.join(FORMATS)}")
+        missing = FORMATS[fmt].missing_columns(header)
+        if missing:
+            raise ImportFileError(f"{path}: not a {fmt} file: missing column(s) {', '.join(missing)}")
+        return FORMATS[fmt]
+    return _detect(path, header, list(FORMATS.values()))
+
+
+def _detect(path: Path, header: list[str], candidates: list[FileFormat]) -> FileFormat:
+    for candidate in candidates:
+        if not candidate.missing_columns(header):
+            return candidate
+    raise ImportFileError(
+        f"{path}: unknown file format: the header ({', '.join(header[:8])}) fits none of "
+        f"{', '.join(f.name for f in candidates)}; check the file or pass --format"
+    )
+
+
+def plan(paths: Sequence[Path], fmt: str = "auto") -> list[tuple[Path, FileFormat]]:
+    """Every file with its format, cases before people before events (a stable sort keeps the given order
+    otherwise). All headers are checked before anything is imported."""
+    detected = [(p, detect_format(p, fmt)) for p in paths]
+    return sorted(detected, key=lambda pf: TARGET_ORDER[pf[1].target])
+
+
+__all__ = ["FAMILIES", "FORMATS", "Context", "FileFormat", "ImportReport", "Reject", "detect_format", "plan"]

@@ -1,0 +1,115 @@
+"""The canonical CSV files of SPEC §5: cases.csv, people.csv and events.csv."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from functools import partial
+
+from ptrack.tracker.importing.fields import (
+    parse_choice,
+    parse_date,
+    parse_email,
+    parse_optional_date,
+    parse_text,
+    parse_weeks,
+    parse_yes_no,
+)
+from ptrack.tracker.importing.formats import Context, CsvFormat, RowError, cell
+from ptrack.tracker.model import EVENT_KINDS, PERMANENCE_KINDS, PLACEMENT_KINDS, Case, Event, Person
+from ptrack.tracker.store.rows import generated_event_id
+
+ROLES = frozenset({"worker", "manager", "iro", "admin"})
+CHANNELS = frozenset({"teams", "slack", "email"})
+# Most weeks one extension may add: proceedings by 8 (CA 1989 s32(5)); Reg 24 approval by 8 (reg 25).
+MAX_EXTENSION_WEEKS = {"proceedings_extended": 8, "approval_extended": 8}
+
+# Cell parsers, built once rather than per row.
+_CHOICE_CHANNELS = partial(parse_choice, allowed=CHANNELS)
+_CHOICE_EVENT_REQUIRED = partial(parse_choice, allowed=EVENT_KINDS, required=True)
+_CHOICE_PERMANENCE_REQUIRED = partial(parse_choice, allowed=PERMANENCE_KINDS, required=True)
+_CHOICE_PLACEMENT = partial(parse_choice, allowed=PLACEMENT_KINDS)
+_CHOICE_ROLES = partial(parse_choice, allowed=ROLES)
+_EMAIL_REQUIRED = partial(parse_email, required=True)
+_TEXT_128 = partial(parse_text, longest=128)
+_TEXT_16 = partial(parse_text, longest=16)
+_TEXT_200 = partial(parse_text, longest=200)
+_TEXT_2000 = partial(parse_text, longest=2000)
+_TEXT_40 = partial(parse_text, longest=40)
+_TEXT_64 = partial(parse_text, longest=64)
+_TEXT_64_REQUIRED = partial(parse_text, longest=64, required=True)
+
+
+def parse_case(values: Mapping[str, str], ctx: Context) -> Case:
+    dob = cell(values, "dob", parse_optional_date)
+    if dob is not None and dob > ctx.today:
+        raise RowError("dob", f"{dob.isoformat()} is after today ({ctx.today.isoformat()})")
+    case = Case(
+        case_id=cell(values, "case_id", _TEXT_64_REQUIRED),
+        initials=cell(values, "initials", _TEXT_16),
+        dob=dob,
+        team=cell(values, "team", _TEXT_200),
+        worker_email=cell(values, "worker_email", parse_email),
+        manager_email=cell(values, "manager_email", parse_email),
+        iro_email=cell(values, "iro_email", parse_email),
+    )
+    ctx.dobs[case.case_id] = case.dob
+    return case
+
+
+def parse_person(values: Mapping[str, str], ctx: Context) -> Person:
+    return Person(
+        email=cell(values, "email", _EMAIL_REQUIRED),
+        name=cell(values, "name", _TEXT_200),
+        role=cell(values, "role", _CHOICE_ROLES) or "worker",
+        team=cell(values, "team", _TEXT_200),
+        slack_user_id=cell(values, "slack_user_id", _TEXT_64),
+        channel=cell(values, "channel", _CHOICE_CHANNELS),
+    )
+
+
+def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
+    case_id = cell(values, "case_id", _TEXT_64_REQUIRED)
+    kind = cell(values, "event", _CHOICE_EVENT_REQUIRED)
+    when = cell(values, "date", parse_date)
+    check_event_date(case_id, when, ctx, case_column="case_id", date_column="date")
+    # The optional cells are empty in most rows (a million in a big import): an empty cell's value is known
+    # without calling its parser. A cell holding anything, even spaces, is parsed.
+    get = values.get
+    event_id = cell(values, "event_id", _TEXT_128)
+    placement = cell(values, "placement_kind", _CHOICE_PLACEMENT) if get("placement_kind") else ""
+    until_18 = cell(values, "intended_until_18", parse_yes_no) if get("intended_until_18") else None
+    subkind = _subkind(values, kind) if get("kind") or kind == "permanence_achieved" else ""
+    weeks = (cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52)))
+             if get("weeks") else None)
+    short_break = bool(cell(values, "short_break", parse_yes_no)) if get("short_break") else False
+    note = cell(values, "note", _TEXT_2000) if get("note") else ""
+    event = Event(event_id, case_id, kind, when, placement, until_18, subkind, weeks, short_break, note)
+    if not event.event_id:
+        event = replace(event, event_id=generated_event_id(event))
+    return event
+
+
+def _subkind(values: Mapping[str, str], event: str) -> str:
+    if event == "permanence_achieved":
+        return cell(values, "kind", _CHOICE_PERMANENCE_REQUIRED)
+    if event == "review_held":
+        return cell(values, "kind", partial(parse_choice, allowed=frozenset({"additional"})))
+    return cell(values, "kind", _TEXT_40).lower()
+
+
+def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str, date_column: str) -> None:
+    """The checks every event source shares: a known case, not in the future, not before the child's birth."""
+    if case_id not in ctx.dobs:
+        raise RowError(case_column, f"unknown case {case_id!r} (import cases.csv first)")
+    if when > ctx.today:
+        raise RowError(date_column, f"{when.isoformat()} is after today ({ctx.today.isoformat()})")
+    dob = ctx.dobs[case_id]
+    if dob is not None and when < dob:
+        raise RowError(date_column, f"{when.isoformat()} is before the child's date of birth {dob.isoformat()}")
+
+
+CASES = CsvFormat("cases", "cases", frozenset({"case_id", "dob"}), parse_case)
+PEOPLE = CsvFormat("people", "people", frozenset({"email", "role"}), parse_person)
+EVENTS = CsvFormat("events", "events", frozenset({"case_id", "event", "date"}), parse_event)

@@ -1,0 +1,16 @@
+"""Rules as data and the pure engine that turns a case timeline into explained deadlines."""
+
+from ptrack.tracker.rules.engine import compute
+from ptrack.tracker.rules.explain import explain
+from ptrack.tracker.rules.packs import DEFAULT_SETTINGS, Rule, RuleSet, available_packs, load_ruleset, packs_dir
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "Rule",
+    "RuleSet",
+    "available_packs",
+    "compute",
+    "explain",
+    "load_ruleset",
+    "packs_dir",
+]

@@ -1,0 +1,273 @@
+"""The rules engine: a pure function from (case timeline, rule set, calendar, as-of date) to deadlines.
+
+For each active rule and each scope instance it lives in, the engine finds the anchors (the start of the
+scope, each event of a kind, an age, another rule's due date), applies the count on the calendar, finds the
+event that met it, and cancels what the child's leaving care (or an `ends_when` event) made moot. Candidates
+for the same obligation occurrence compete; the earliest due date wins and the explanation names them all.
+No clock, database or I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cache
+
+from ptrack.calendars.counting import Count, add_months, count_due
+from ptrack.calendars.working_days import WorkingDayCalendar
+from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
+from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date
+from ptrack.tracker.rules.packs import Rule, RuleSet
+from ptrack.tracker.rules.scopes import Scope, build_scopes
+
+
+@dataclass(slots=True)  # built per anchor in the hot path; never changed after
+class Anchor:
+    slot: int
+    day: date
+    event_kind: str
+    event_id: str
+    position: int | None  # the anchor event's index in its scope (-1: the opening event); None if derived
+    notes: tuple[str, ...] = ()
+    counting: str | None = None  # replaces the count's wording for derived anchors
+    base: date | None = None  # the date the count runs from, when not the anchor event's own date
+
+    @property
+    def count_from(self) -> date:
+        return self.base or self.day
+
+
+@dataclass(slots=True)
+class _Candidate:
+    rule: Rule
+    slot: int  # the occurrence within its scope; with the obligation and scope key, what candidates compete for
+    deadline: Deadline
+
+
+def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> list[Deadline]:
+    """Every deadline of one case as it stands on `as_of` (events dated after `as_of` are not yet known)."""
+    settings = ruleset.settings
+    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
+    ctx = Context(scopes, calendar, settings)
+    winners: dict[tuple[str, str, int], list[_Candidate]] = {}
+    for rule in ruleset.ordered:
+        for scope in scopes.by_within.get(rule.within, []):
+            for cand in _candidates(rule, scope, ctx, winners, as_of):
+                winners.setdefault((rule.obligation, scope.key, cand.slot), []).append(cand)
+    return [_choose(group) for group in winners.values()]
+
+
+def _choose(group: list[_Candidate]) -> Deadline:
+    if len(group) == 1:
+        return group[0].deadline
+    ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
+    contributors = tuple(c.deadline.contributors[0] for c in ranked)
+    return replace(ranked[0].deadline, contributors=contributors)
+
+
+def _candidates(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], as_of: date
+) -> Iterator[_Candidate]:
+    stop = _rule_stop(rule, scope, ctx)
+    for anchor in _anchors(rule, scope, ctx, done):
+        if stop is not None and anchor.day > stop[0]:
+            return
+        if not conditions_hold(rule.applies_when, scope, ctx, anchor.day, anchor.slot, rule):
+            continue
+        yield _candidate(rule, scope, ctx, anchor, stop, as_of)
+
+
+def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
+    """The date this rule stops in this scope, and why: the scope closing, or an `ends_when` event."""
+    stops: list[tuple[date, str]] = []
+    if scope.end is not None:
+        stops.append((scope.end, scope.end_reason))
+    start = scope.start or date.min
+    for end in rule.ends_when:
+        for event in scope.events if scope.within != "case" else ctx.scopes.events:
+            if event.kind == end.event and event.date >= start and (not end.kinds or event.subkind in end.kinds):
+                label = f"{event.kind}{' (' + event.subkind + ')' if event.subkind else ''}"
+                stops.append((event.date, f"{label} {event.date.isoformat()}"))
+                break
+    if rule.in_care and scope.within not in ("period", "placement", "adoption"):
+        left = ctx.scopes.first_after(["looked_after_end"], start)
+        if left is not None:
+            stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
+    return min(stops) if stops else None
+
+
+def _anchors(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]]
+) -> Iterator[Anchor]:
+    kind, arg = rule.anchor_kind, rule.anchor_arg
+    start = scope.start_event
+    if kind in ("start", "start_then_each") and start is not None:
+        yield Anchor(1, start.date, start.kind, start.event_id, -1)
+    if kind == "first":
+        for i, e in enumerate(scope.events):
+            if e.kind == arg:
+                yield Anchor(1, e.date, e.kind, e.event_id, i)
+                break
+    if kind in ("each", "start_then_each"):
+        slot = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
+        for i, e in enumerate(scope.events):
+            if e.kind == arg:
+                slot += 1
+                yield Anchor(slot, e.date, e.kind, e.event_id, i)
+    if kind == "age":
+        yield from _age_anchor(rule, scope, ctx)
+    if kind == "eligible_16":
+        day = eligible_16_date(ctx.scopes, scope)
+        if day is not None:
+            yield Anchor(1, day, "eligible_16", "", None,
+                         ("eligible (reg 40): looked after 13 weeks since age 14 and now 16",))
+    if kind == "rule":
+        yield from _rule_anchor(rule, scope, done)
+    if kind == "review_after_age":
+        yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
+
+
+def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return
+    years, _, months = rule.anchor_arg.partition(":")
+    if scope.contains(add_months(dob, 12 * int(years) + int(months or 0))):
+        yield Anchor(1, dob, "date_of_birth", "", None, counting=f"age {years}y{months or 0}m")
+
+
+def _rule_anchor(
+    rule: Rule, scope: Scope, done: Mapping[tuple[str, str, int], list[_Candidate]]
+) -> Iterator[Anchor]:
+    for (_, scope_key, _), cands in done.items():
+        if scope_key != scope.key:
+            continue
+        for cand in cands:
+            if cand.rule.rule_id == rule.anchor_arg:
+                d = cand.deadline
+                yield Anchor(
+                    1, d.anchor_date, d.anchor_event, d.anchor_event_id, None,
+                    (f"moves with {rule.anchor_arg}: due {d.due.isoformat()} ({d.counting} from "
+                     f"{d.anchor_event} {d.anchor_date.isoformat()})",),
+                    counting=f"the due date of {rule.anchor_arg}", base=d.due,
+                )
+                return
+
+
+def _review_after_age_anchor(
+    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], years: int
+) -> Iterator[Anchor]:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return
+    birthday = add_months(dob, 12 * years)
+    reviews = sorted(
+        (c.deadline for (ob, key, _), cands in done.items() if ob == "cla_review" and key == scope.key
+         for c in cands[:1]),
+        key=lambda d: d.due,
+    )
+    for d in reviews:
+        on = d.met_on or d.due
+        if on >= birthday:
+            held = f"held {d.met_on.isoformat()}" if d.met_on else f"due {d.due.isoformat()}"
+            yield Anchor(1, on, "review_held", d.met_event_id or d.anchor_event_id, None,
+                         (f"first review on or after the {years}th birthday ({birthday.isoformat()}): {held}",),
+                         counting=f"at the first review on or after age {years}")
+            return
+
+
+def _candidate(
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date
+) -> _Candidate:
+    count = _count_for(rule, scope, ctx, anchor)
+    result = count_due(ctx.calendar, anchor.count_from, count,
+                       anchor_day_counts=bool(ctx.settings["anchor_day_counts"]))
+    due, notes = result.due, list(anchor.notes)
+    if count.unit.value == "CD" and ctx.settings["anchor_day_counts"] and count.n > 0:
+        due -= timedelta(days=1)
+        notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
+    due, ext_notes = _extend(rule, scope, anchor, due)
+    notes += ext_notes
+    met = _met_event(rule, scope, ctx, anchor, due)
+    cancelled_on, reason = None, ""
+    if stop is not None and (met is None or met.date > stop[0]):
+        met = None if met is not None and met.date > stop[0] else met
+        cancelled_on, reason = stop
+    soon = count_due(ctx.calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
+    last_working_day = due
+    if ctx.calendar.covers(due):
+        last_working_day = ctx.calendar.last_working_day(due)
+    else:  # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
+        notes.append(f"last working day not known: {due.year} is beyond the calendar's coverage "
+                     f"({ctx.calendar.first_year}-{ctx.calendar.last_year})")
+    deadline = Deadline(
+        key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.scopes.timeline.case.case_id,
+        rule_id=rule.rule_id, obligation=rule.obligation, due=due,
+        last_working_day=last_working_day,
+        status=status_on(due, soon, met.date if met else None, cancelled_on, as_of),
+        anchor_event=anchor.event_kind, anchor_event_id=anchor.event_id, anchor_date=anchor.day,
+        source=rule.citation, counting=anchor.counting or _words(count), due_soon_from=min(soon, due),
+        met_on=met.date if met else None, met_event_id=met.event_id if met else "",
+        cancelled_on=cancelled_on, cancel_reason=reason,
+        skipped=result.skipped, notes=tuple(notes),
+        contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
+    )
+    return _Candidate(rule, anchor.slot, deadline)
+
+
+def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
+    for variant in rule.variants:
+        if conditions_hold(variant.when, scope, ctx, anchor.day, anchor.slot, rule):
+            return variant.count
+    return rule.count
+
+
+def _soon(ctx: Context, due: date) -> date:
+    n = ctx.settings["due_soon_working_days"]
+    assert isinstance(n, int)
+    return ctx.calendar.add_working_days(due, -n) if ctx.calendar.covers(due) else due
+
+
+def _extend(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> tuple[date, list[str]]:
+    ext = rule.extended_by
+    if ext is None:
+        return due, []
+    notes: list[str] = []
+    used = 0
+    for event in scope.of_kind([ext.event]):
+        if event.date < anchor.day or (ext.max_count is not None and used >= ext.max_count):
+            continue
+        weeks = min(event.weeks if event.weeks is not None else ext.default_weeks, ext.max_weeks)
+        due += timedelta(weeks=weeks)
+        used += 1
+        notes.append(f"extended by {weeks} weeks ({ext.event} {event.date.isoformat()}) to {due.isoformat()}")
+    return due, notes
+
+
+def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> Event | None:
+    """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
+    start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
+    the placement began)."""
+    mode = rule.met_from
+    if mode.startswith("lookback:"):
+        window = due - timedelta(days=int(mode.split(":", 1)[1]))
+        return next(
+            (e for e in ctx.scopes.events
+             if e.kind in rule.met_by and e.date >= window and (scope.end is None or e.date <= scope.end)),
+            None,
+        )
+    elif mode == "scope_start":
+        window = scope.start or date.min
+    else:
+        window = anchor.day
+    first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
+    for event in scope.events[first:]:
+        if event.kind in rule.met_by and event.date >= window:
+            return event
+    return None
+
+
+@cache
+def _words(count: Count) -> str:
+    return str(count)

@@ -1,0 +1,345 @@
+"""Rule packs: rules as reviewed data (TOML in `config/packs/`), loaded and checked before any date is computed.
+
+A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. A rule says:
+
+- `obligation`: what must happen. Rules sharing an obligation compete; for each occurrence the earliest due
+  date wins (SPEC §3), which is how a local pack makes a date earlier than the statutory one.
+- `within`: the scope the rule lives in: `period` (of care), `placement`, `proceedings`, `private_fostering`,
+  `adoption` (placed for adoption), `dispute`, or `case`.
+- `anchor`: where the count starts. `start` (the scope's opening event); `first:<event>`; `each:<event>` (every
+  such event: INT, counted from the date it actually happened); `start_then_each:<event>`;
+  `rule:<rule_id>` (the due date of another rule's deadline, moving with it); `age:<years>[:<months>]`;
+  `eligible_16` (reg 40 eligibility, for the needs assessment); `review_after_age:<years>`.
+- `count`: e.g. `"20 WD"`, `"3 MO"`, `"26 BW"`, `"6 BEFORE"`; `{setting}` placeholders take the documented
+  ambiguity settings. `soon` optionally says when it becomes due soon (Enfield's 6-8 weeks).
+- `met_by`: the event kinds that meet it; `met_from`: `anchor` (default), `scope_start`, `ref_anchor`,
+  `lookback:<days>` (a window ending at any time, starting that many days before the due date).
+- `applies_when`: conditions on the anchor date (placement_kind, intended_until_18, age_lt, age_gte,
+  in_proceedings, proceedings_concluded, short_break, first_placement_year, after_event, slot_gte).
+- `variants`: a list of `{when = {...}, count = "..."}` overriding the count when their conditions hold.
+- `ends_when`: events that stop the rule (`"permanence_achieved"` or `{event=..., kinds=[...]}`); rules with
+  `in_care = true` (the default for period and placement rules) also stop when the child leaves care. An open
+  deadline at that point becomes `cancelled`.
+- `extended_by`: `{event=..., default_weeks=8, max_weeks=8, max_count=N}` (proceedings, Reg 24 approvals).
+- `audience`, `iro_relevant`: who is told (notification policy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ptrack.calendars.counting import Count, Unit
+from ptrack.calendars.errors import CountingError
+from ptrack.tracker.errors import RulePackError
+from ptrack.tracker.model import EVENT_KINDS, PERMANENCE_KINDS, PLACEMENT_KINDS
+
+SCOPES = frozenset({"period", "placement", "proceedings", "private_fostering", "adoption", "dispute", "case"})
+AUDIENCES = frozenset({"worker", "manager", "iro"})
+CONDITIONS = frozenset({
+    "placement_kind", "intended_until_18", "age_lt", "age_gte", "in_proceedings", "proceedings_concluded",
+    "short_break", "first_placement_year", "after_event", "slot_gte", "slot",
+})
+META_KEYS = frozenset({
+    "title", "obligation", "citation", "within", "anchor", "count", "soon", "met_by", "met_from", "applies_when",
+    "variants", "ends_when", "in_care", "extended_by", "audience", "iro_relevant", "scope", "description",
+})
+
+# The documented ambiguity settings (SPEC §4) and their defaults; docs/rules.md explains each.
+DEFAULT_SETTINGS: dict[str, object] = {
+    "anchor_day_counts": False,  # is the anchor day itself day 1? (default: no, it is day 0)
+    "tameside_20_days": "CD",  # Tameside's "20 days" for the initial PPM: CD or WD
+    "somerset_5_days": "CD",  # Somerset's "5 days" for the pre-placement meeting: CD or WD
+    "visit_interval_at_anniversary": "last_visit",  # or "due_date": interval in force on the visit's due date
+    "reg24_expiry": "112 CD",  # 16 weeks as 112 days; "16 BW" counts the approval day as day 1
+    "extra_review_counts_as_second": True,  # a review marked kind=additional still counts in the sequence
+    "due_soon_working_days": 10,  # how many working days before due a deadline is "due soon"
+    "iro_dispute_stage_sla": 5,  # working days per dispute stage
+    "iro_dispute_total": 20,  # working days for the whole formal process
+}
+
+_ANCHOR_RE = re.compile(
+    r"^(start|eligible_16|first:\w+|each:\w+|start_then_each:\w+|rule:\w+|age:\d+(:\d+)?|review_after_age:\d+)$"
+)
+
+
+@dataclass(frozen=True)
+class EndCondition:
+    event: str
+    kinds: frozenset[str] = frozenset()  # empty: any kind
+
+
+@dataclass(frozen=True)
+class Extension:
+    event: str
+    default_weeks: int
+    max_weeks: int
+    max_count: int | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    when: Mapping[str, object]
+    count: Count
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    pack: str
+    scope: str  # "N" national, "L" local
+    title: str
+    obligation: str
+    citation: str
+    within: str
+    anchor: str
+    count: Count
+    met_by: frozenset[str]
+    soon: Count | None = None
+    met_from: str = "anchor"
+    applies_when: Mapping[str, object] = field(default_factory=dict)
+    variants: tuple[Variant, ...] = ()
+    ends_when: tuple[EndCondition, ...] = ()
+    in_care: bool = True
+    extended_by: Extension | None = None
+    audience: frozenset[str] = frozenset({"worker"})
+    iro_relevant: bool = False
+    description: str = ""
+    order: int = 0  # position in the rule set, for stable tie-breaks
+
+    anchor_kind: str = field(init=False)
+    anchor_arg: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        kind, _, arg = self.anchor.partition(":")
+        object.__setattr__(self, "anchor_kind", kind)
+        object.__setattr__(self, "anchor_arg", arg)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: Mapping[str, Rule]
+    packs: tuple[str, ...]
+    settings: Mapping[str, object]
+    version: str
+
+    @cached_property
+    def ordered(self) -> tuple[Rule, ...]:
+        """Rules in dependency order: rules anchored on another rule's due date come after it. Worked out once
+        per rule set, not once per case."""
+        plain = [r for r in self.rules.values() if r.anchor_kind not in ("rule", "review_after_age")]
+        dependent = [r for r in self.rules.values() if r.anchor_kind in ("rule", "review_after_age")]
+        return tuple(sorted(plain, key=lambda r: r.order) + sorted(dependent, key=lambda r: r.order))
+
+    def get(self, rule_id: str) -> Rule | None:
+        return self.rules.get(rule_id)
+
+
+def packs_dir() -> Path:
+    """Shipped packs are package data (`ptrack/config/packs/`, found through importlib.resources, so a plain
+    wheel install finds them); PTRACK_PACKS_DIR points elsewhere."""
+    env = os.environ.get("PTRACK_PACKS_DIR")
+    if env:
+        return Path(env)
+    return Path(str(resources.files("ptrack") / "config" / "packs"))
+
+
+def available_packs(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or packs_dir()).glob("*.toml"))
+
+
+def load_ruleset(
+    pack_names: Sequence[str], settings: Mapping[str, object] | None = None, directory: Path | None = None
+) -> RuleSet:
+    """Load and check the named packs. A wrong rule fails here, naming the pack, the rule and the reason."""
+    merged = _check_settings(settings or {})
+    base = directory or packs_dir()
+    rules: dict[str, Rule] = {}
+    digest = hashlib.sha256()
+    for name in pack_names:
+        path = base / f"{name}.toml"
+        if not path.is_file():
+            raise RulePackError(name, "", f"no such pack (looked for {path}); available: {available_packs(base)}")
+        raw = path.read_bytes()
+        digest.update(raw)
+        for rule in _parse_pack(name, raw, merged, start=len(rules)):
+            if rule.rule_id in rules:
+                raise RulePackError(name, rule.rule_id, f"already defined by pack {rules[rule.rule_id].pack!r}")
+            rules[rule.rule_id] = rule
+    _check_references(rules)
+    digest.update(repr(sorted((k, str(v)) for k, v in merged.items())).encode())
+    version = f"{'+'.join(pack_names)}@{digest.hexdigest()[:12]}"
+    return RuleSet(rules=rules, packs=tuple(pack_names), settings=merged, version=version)
+
+
+def _check_settings(settings: Mapping[str, object]) -> dict[str, object]:
+    merged = dict(DEFAULT_SETTINGS)
+    for key, value in settings.items():
+        if key not in DEFAULT_SETTINGS:
+            raise RulePackError("settings", key, f"unknown setting; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
+        if type(value) is not type(DEFAULT_SETTINGS[key]):
+            raise RulePackError("settings", key, f"must be {type(DEFAULT_SETTINGS[key]).__name__}, got {value!r}")
+        merged[key] = value
+    for key in ("tameside_20_days", "somerset_5_days"):
+        if merged[key] not in ("CD", "WD"):
+            raise RulePackError("settings", key, "must be 'CD' or 'WD'")
+    if merged["visit_interval_at_anniversary"] not in ("last_visit", "due_date"):
+        raise RulePackError("settings", "visit_interval_at_anniversary", "must be 'last_visit' or 'due_date'")
+    return merged
+
+
+def _parse_pack(name: str, raw: bytes, settings: Mapping[str, object], start: int) -> list[Rule]:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulePackError(name, "", f"not valid TOML: {exc}") from None
+    meta = data.get("pack", {})
+    scope = meta.get("scope")
+    if scope not in ("N", "L"):
+        raise RulePackError(name, "", "[pack] scope must be 'N' (national) or 'L' (local)")
+    rules = data.get("rules")
+    if not isinstance(rules, dict) or not rules:
+        raise RulePackError(name, "", "a pack needs at least one [rules.<id>] table")
+    return [
+        _parse_rule(name, scope, rule_id, body, settings, start + i)
+        for i, (rule_id, body) in enumerate(rules.items())
+    ]
+
+
+def _parse_rule(
+    pack: str, scope: str, rule_id: str, body: Any, settings: Mapping[str, object], order: int
+) -> Rule:
+    def fail(reason: str) -> RulePackError:
+        return RulePackError(pack, rule_id, reason)
+
+    if not isinstance(body, dict):
+        raise fail("must be a table")
+    unknown = set(body) - META_KEYS
+    if unknown:
+        raise fail(f"unknown key(s) {sorted(unknown)}")
+    for key in ("title", "obligation", "citation", "within", "anchor", "count", "met_by"):
+        if key not in body:
+            raise fail(f"missing required key {key!r}")
+    # A national pack may ship a council-policy rule with its default (scope "L"), e.g. the dispute stages.
+    scope = body.get("scope", scope)
+    if scope not in ("N", "L"):
+        raise fail(f"scope {scope!r} must be 'N' or 'L'")
+    within = body["within"]
+    if within not in SCOPES:
+        raise fail(f"within {within!r} is not one of {sorted(SCOPES)}")
+    anchor = str(body["anchor"])
+    if not _ANCHOR_RE.match(anchor):
+        raise fail(f"anchor {anchor!r} is not a known anchor form")
+    if anchor.split(":")[0] in ("first", "each", "start_then_each") and anchor.split(":")[1] not in EVENT_KINDS:
+        raise fail(f"anchor event {anchor.split(':')[1]!r} is not in the event vocabulary")
+    met_by = _as_list(body["met_by"])
+    for kind in met_by:
+        if kind not in EVENT_KINDS:
+            raise fail(f"met_by event {kind!r} is not in the event vocabulary")
+    met_from = str(body.get("met_from", "anchor"))
+    if met_from not in ("anchor", "scope_start", "ref_anchor") and not re.match(r"^lookback:\d+$", met_from):
+        raise fail(f"met_from {met_from!r} must be anchor, scope_start, ref_anchor or lookback:<days>")
+    audience = frozenset(_as_list(body.get("audience", ["worker"])))
+    if not audience <= AUDIENCES:
+        raise fail(f"audience {sorted(audience - AUDIENCES)} not in {sorted(AUDIENCES)}")
+    return Rule(
+        rule_id=rule_id, pack=pack, scope=scope, title=str(body["title"]), obligation=str(body["obligation"]),
+        citation=str(body["citation"]), within=within, anchor=anchor,
+        count=_parse_count(fail, str(body["count"]), settings),
+        soon=_parse_count(fail, str(body["soon"]), settings) if "soon" in body else None,
+        met_by=frozenset(met_by), met_from=met_from,
+        applies_when=_parse_conditions(fail, body.get("applies_when", {})),
+        variants=tuple(
+            Variant(_parse_conditions(fail, v.get("when", {})), _parse_count(fail, str(v.get("count")), settings))
+            for v in body.get("variants", [])
+        ),
+        ends_when=tuple(_parse_end(fail, e) for e in _as_list(body.get("ends_when", []))),
+        in_care=bool(body.get("in_care", within in ("period", "placement", "adoption"))),
+        extended_by=_parse_extension(fail, body["extended_by"]) if "extended_by" in body else None,
+        audience=audience, iro_relevant=bool(body.get("iro_relevant", False)),
+        description=str(body.get("description", "")), order=order,
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _parse_count(fail: Any, text: str, settings: Mapping[str, object]) -> Count:
+    try:
+        text = text.format(**settings)
+    except (KeyError, IndexError) as exc:
+        raise fail(f"count {text!r} names an unknown setting {exc}") from None
+    parts = text.split()
+    if len(parts) != 2:
+        raise fail(f"count {text!r} must be '<amount> <unit>', e.g. '20 WD'")
+    amount, unit_text = parts
+    try:
+        unit = Unit.parse(unit_text)
+    except CountingError as exc:
+        raise fail(f"count {text!r}: {exc}") from None
+    if unit is Unit.AGE:
+        years, _, months = amount.partition(":")
+        if not years.isdigit() or (months and not months.isdigit()):
+            raise fail(f"count {text!r}: AGE amount is years[:months]")
+        return Count(unit, int(years), int(months or 0))
+    if not amount.isdigit():
+        raise fail(f"count {text!r}: amount must be a whole number ≥ 0")
+    return Count(unit, int(amount))
+
+
+def _parse_conditions(fail: Any, conditions: Any) -> dict[str, object]:
+    if not isinstance(conditions, dict):
+        raise fail("applies_when/when must be a table")
+    unknown = set(conditions) - CONDITIONS
+    if unknown:
+        raise fail(f"unknown condition(s) {sorted(unknown)}; known: {sorted(CONDITIONS)}")
+    kinds = conditions.get("placement_kind")
+    if kinds is not None and not set(_as_list(kinds)) <= PLACEMENT_KINDS:
+        raise fail(f"placement_kind {kinds!r} not in {sorted(PLACEMENT_KINDS)}")
+    after = conditions.get("after_event")
+    if after is not None and after not in EVENT_KINDS:
+        raise fail(f"after_event {after!r} is not in the event vocabulary")
+    return dict(conditions)
+
+
+def _parse_end(fail: Any, value: Any) -> EndCondition:
+    if isinstance(value, str):
+        value = {"event": value}
+    event = value.get("event")
+    if event not in EVENT_KINDS:
+        raise fail(f"ends_when event {event!r} is not in the event vocabulary")
+    kinds = frozenset(value.get("kinds", []))
+    if not kinds <= PERMANENCE_KINDS:
+        raise fail(f"ends_when kinds {sorted(kinds - PERMANENCE_KINDS)} not in {sorted(PERMANENCE_KINDS)}")
+    return EndCondition(event, kinds)
+
+
+def _parse_extension(fail: Any, value: Any) -> Extension:
+    if not isinstance(value, dict) or value.get("event") not in EVENT_KINDS:
+        raise fail("extended_by needs an event from the vocabulary")
+    max_count = value.get("max_count")
+    return Extension(
+        event=str(value["event"]), default_weeks=int(value.get("default_weeks", 8)),
+        max_weeks=int(value.get("max_weeks", 8)), max_count=None if max_count is None else int(max_count),
+    )
+
+
+def _check_references(rules: Mapping[str, Rule]) -> None:
+    for rule in rules.values():
+        if rule.anchor_kind == "rule":
+            target = rules.get(rule.anchor_arg)
+            if target is None:
+                raise RulePackError(rule.pack, rule.rule_id, f"anchor rule {rule.anchor_arg!r} is not active")
+            if target.anchor_kind in ("rule", "review_after_age"):
+                raise RulePackError(rule.pack, rule.rule_id, "anchor rule must not itself be anchored on a rule")
+            if target.within != rule.within:
+                raise RulePackError(rule.pack, rule.rule_id, f"anchor rule {target.rule_id!r} is in another scope")

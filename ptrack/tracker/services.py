@@ -1,0 +1,225 @@
+"""The use cases the CLI and the daemon call: initialise the database, import files, recompute deadlines,
+query them. Each is one function over a `Store`; the clock is passed in (`today`, `as_of`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import os
+import threading
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.errors import CalendarError, PtrackError
+from ptrack.tracker.importing import ImportReport, plan
+from ptrack.tracker.importing.formats import Context
+from ptrack.tracker.importing.load import import_file
+from ptrack.tracker.model import Case, Status, Timeline
+from ptrack.tracker.rules import RuleSet, compute
+from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store
+from ptrack.tracker.store import queries as q
+from ptrack.tracker.store import writes as w
+from ptrack.tracker.store.engine import create_store_engine
+from ptrack.tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
+from ptrack.tracker.store.rows import deadline_row
+
+META_LAST_IMPORT = "last_successful_import_at"
+PARALLEL_FROM_CASES = 20_000  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 2
+
+
+def import_paths(
+    store: Store,
+    paths: Sequence[str | PathLike[str]],
+    *,
+    fmt: str = "auto",
+    dry_run: bool = False,
+    today: date,
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+    connected_person_place_codes: Collection[str] = (),
+    progress: Callable[[str, int], None] | None = None,
+) -> list[ImportReport]:
+    """Import files (cases before people before events), then recompute the cases they touched as of `today`.
+    Every header is checked before anything is written; a file that cannot be read as a whole raises
+    `ImportFileError` after the files before it have been imported and recomputed. `progress(file, rows)` is
+    called while a file loads; SSDA903 PLACE codes in `connected_person_place_codes` are connected-person
+    placements (config `import.connected_person_place_codes`)."""
+    planned = plan([Path(p) for p in paths], fmt)
+    with store.reading("reading the known cases") as conn:
+        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress)
+    reports: list[ImportReport] = []
+    succeeded = False
+    try:
+        for path, file_format in planned:
+            reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
+        succeeded = True
+    finally:
+        if not dry_run and reports:
+            _recompute_imported(store, reports, ruleset, calendar, today, succeeded)
+    return reports
+
+
+def _recompute_imported(
+    store: Store,
+    reports: list[ImportReport],
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+    today: date,
+    succeeded: bool,
+) -> None:
+    affected = set().union(*(r.affected_cases for r in reports))
+    if affected:
+        recompute(store, ruleset, calendar, today, affected)
+    with store.transaction("recording the import") as conn:
+        for report in reports:
+            report.cases_recomputed = len(report.affected_cases)
+            if report.batch_id is not None:
+                w.finish_batch(conn, report.batch_id, cases_recomputed=report.cases_recomputed)
+        if succeeded:
+            w.set_meta(conn, {META_LAST_IMPORT: datetime.now(UTC).isoformat(timespec="seconds")})
+
+
+def recompute(
+    store: Store,
+    ruleset: RuleSet,
+    calendar: WorkingDayCalendar,
+    as_of: date,
+    case_ids: Iterable[str] | None = None,
+) -> RecomputeReport:
+    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history."""
+    ids = None if case_ids is None else sorted(set(case_ids))
+    report = RecomputeReport(as_of, ruleset.version, calendar.version)
+    cases = len(ids) if ids is not None else count_cases(store)
+    workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
+    report.workers = workers
+    if store.engine.url.database in (None, "", ":memory:"):
+        workers = 1  # an in-memory database is invisible to other processes
+    report.workers = workers
+    with ExitStack() as stack:
+        executor: Executor | None = None
+        if workers > 1:
+            url = store.engine.url.render_as_string(hide_password=False)
+            executor = stack.enter_context(ProcessPoolExecutor(
+                workers, mp_context=_fork_context(), initializer=_init_worker,
+                initargs=(url, ruleset, calendar, report),
+            ))
+        else:
+            _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, report=report)
+        try:
+            return recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
+        finally:
+            _WORKER.clear()
+
+
+def stale_cases(store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar) -> list[str]:
+    """Cases whose stored deadlines were computed with another rule set or calendar version."""
+    with store.reading("looking for stale deadlines") as conn:
+        return q.stale_case_ids(conn, ruleset.version, calendar.version)
+
+
+def recompute_stale(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
+) -> RecomputeReport:
+    """Recompute only the cases a rule-set or calendar change left stale (the default of `ptrack recompute`,
+    and what the daemon runs after an import)."""
+    return recompute(store, ruleset, calendar, as_of, case_ids=stale_cases(store, ruleset, calendar))
+
+
+# What `_compute_rows` works with: in a worker process its own store connection, set by the pool initializer.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(url: str, ruleset: RuleSet, calendar: WorkingDayCalendar, report: RecomputeReport) -> None:
+    _WORKER.update(store=Store(create_store_engine(url)), ruleset=ruleset, calendar=calendar, report=report)
+
+
+def _recompute_chunk(cases: list[Case], contiguous: bool) -> DeadlineCounts:
+    report: RecomputeReport = _WORKER["report"]
+    return recompute_chunk(_WORKER["store"], cases, contiguous, _compute_rows, report)
+
+
+def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The engine over a chunk of timelines, as deadline rows with their content hashes. A case the engine
+    cannot compute (a date past the calendar's coverage, say) is reported, not allowed to stop the others."""
+    ruleset, calendar, as_of = _WORKER["ruleset"], _WORKER["calendar"], _WORKER["report"].as_of
+    rows: list[dict[str, Any]] = []
+    failed: list[tuple[str, str]] = []
+    for tl in timelines:
+        try:
+            deadlines = compute(tl, ruleset, calendar, as_of)
+        except (PtrackError, CalendarError) as exc:
+            failed.append((tl.case.case_id, str(exc)))
+            continue
+        rows.extend(deadline_row(d) for d in deadlines)
+    return rows, failed
+
+
+def _fork_context() -> multiprocessing.context.BaseContext | None:
+    """Fork where the platform has it and this process runs one thread (the CLI): workers inherit the rule set
+    and calendar instead of unpickling them. A threaded process (the daemon's scheduler) must not fork, since a
+    lock held by another thread would stay locked in the child: it uses forkserver."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver") if "forkserver" in methods else None
+
+
+def query_deadlines(
+    store: Store,
+    as_of: date,
+    *,
+    case_id: str | None = None,
+    team: str | None = None,
+    worker: str | None = None,
+    statuses: Collection[Status | str] | None = None,
+) -> list[DeadlineRow]:
+    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date."""
+    wanted = {Status(s) for s in statuses} if statuses else None
+    with store.reading("querying deadlines") as conn:
+        return q.query_deadlines(
+            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted
+        )
+
+
+def case_timeline(store: Store, case_id: str) -> Timeline:
+    """The case and its events, oldest first; `NotFoundError` for an unknown case."""
+    with store.reading(f"reading case {case_id}") as conn:
+        return q.case_timeline(conn, case_id)
+
+
+@dataclass(frozen=True)
+class ImportStatus:
+    last_successful_import_at: datetime | None
+
+
+def last_import(store: Store) -> ImportStatus:
+    """When an import last succeeded (for the stale-data alert)."""
+    with store.reading("reading the import status") as conn:
+        value = w.get_meta(conn, META_LAST_IMPORT)
+    return ImportStatus(datetime.fromisoformat(value) if value else None)
+
+
+__all__ = [
+    "DeadlineRow",
+    "ImportReport",
+    "ImportStatus",
+    "RecomputeReport",
+    "Store",
+    "case_timeline",
+    "import_paths",
+    "init_database",
+    "last_import",
+    "recompute_stale",
+    "stale_cases",
+    "open_store",
+    "query_deadlines",
+    "recompute",
+]

@@ -1,0 +1,126 @@
+"""Connecting to the database, mapping driver errors to `StoreError`, and running Alembic migrations.
+
+SQLite gets WAL, synchronous=NORMAL and a busy timeout (several processes: CLI and daemon); PostgreSQL uses
+psycopg 3. `postgresql://` and `postgres://` URLs are given the psycopg driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from ptrack.tracker.errors import StoreError
+
+# Alembic resolves "package:path" through importlib.resources, so an installed wheel finds its scripts.
+MIGRATIONS_LOCATION = "ptrack:migrations"
+MIGRATION_LOCK = 0x70747261636B  # "ptrack": the advisory lock key held while migrating PostgreSQL
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError as exc:
+        raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def store_errors(url: str, doing: str) -> Iterator[None]:
+    """Turn SQLAlchemy and OS errors into one-line `StoreError`s naming the database and the operation."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        orig = getattr(exc, "orig", None) or exc
+        detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        raise StoreError(f"database {safe_url(url)}: {doing} failed: {detail}") from exc
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    path = sqlite_file(url)
+    with store_errors(url, "connecting"):
+        if url.startswith("sqlite"):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with store_errors(str(engine.url), "reading the schema version"), engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration, on the engine's own connection."""
+    url = engine.url.render_as_string(hide_password=False)
+    cfg = alembic_config(url)
+    with store_errors(url, "migrating the schema"), engine.begin() as conn:
+        # Two instances starting at once: one migrates, the other waits and then finds the schema current.
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        elif conn.dialect.name == "sqlite":  # take the write lock now; the DDL then runs in this transaction
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def check_current(engine: Engine) -> None:
+    """Raise `StoreError` unless the schema is at the newest migration."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "not initialised" if current is None else f"at schema version {current}, not {head}"
+        raise StoreError(f"database {safe_url(str(engine.url))} is {state}: run `ptrack init`")

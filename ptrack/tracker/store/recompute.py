@@ -1,0 +1,124 @@
+"""The recompute pipeline. This process lists the cases in id order a chunk at a time; each chunk is one job
+that reads the chunk's events, runs the engine, compares content hashes and writes back what changed, in its
+own transaction. Jobs run here or in worker processes (each with its own connection), so on two cores the
+reading, computing and writing of different chunks overlap. An interrupted recompute leaves every case
+either as before or recomputed; running it again finishes the job.
+
+The engine is injected as a function from timelines to deadline rows (`rows.deadline_row`), so the store
+never imports the rules."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ptrack.tracker.model import Case, Timeline
+from ptrack.tracker.store import Store
+from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
+from ptrack.tracker.store.writes import refresh_statistics, set_meta
+
+RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
+"""timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
+ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
+"""(cases in id order, whether they are every case between the first and the last) -> what was written"""
+STATISTICS_FROM = 10_000  # cases: a recompute this big first refreshes the planner's statistics
+IN_FLIGHT = 4  # jobs queued per worker pool: enough to keep every worker busy, few enough to bound memory
+
+
+@dataclass
+class RecomputeReport:
+    """What a recompute did. `deadlines` = inserted + updated + unchanged (what the engine produced);
+    `archived` deadlines were no longer produced and moved to history. `failed` lists the cases the engine
+    could not compute (e.g. a date beyond the calendar), with the error: their stored deadlines are kept."""
+
+    as_of: date
+    ruleset_version: str
+    calendar_version: str
+    cases: int = 0
+    deadlines: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, counts: DeadlineCounts) -> None:
+        self.inserted += counts.inserted
+        self.updated += counts.updated
+        self.unchanged += counts.unchanged
+        self.archived += counts.archived
+        self.deadlines += counts.inserted + counts.updated + counts.unchanged
+        self.failed.extend(counts.failed)
+
+
+def count_cases(store: Store) -> int:
+    with store.reading("counting cases") as conn:
+        return int(conn.execute(select(func.count()).select_from(t.cases)).scalar_one())
+
+
+def recompute_cases(
+    store: Store,
+    job: ChunkJob,
+    report: RecomputeReport,
+    case_ids: Sequence[str] | None,
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = 1000,
+) -> RecomputeReport:
+    """Run `job` over `case_ids` (None: all cases, streamed in id order), a chunk at a time."""
+    started = time.perf_counter()
+    if case_ids is None or len(case_ids) >= STATISTICS_FROM:
+        with store.transaction("refreshing statistics") as conn:
+            refresh_statistics(conn, "cases", "events", "deadlines")
+    pending: deque[Future[DeadlineCounts]] = deque()
+    for cases in case_chunks(store.engine, case_ids, chunk_size):
+        report.cases += len(cases)
+        if executor is None:
+            report.add(job(cases, case_ids is None))
+            continue
+        pending.append(executor.submit(job, cases, case_ids is None))
+        if len(pending) >= IN_FLIGHT * report.workers:
+            report.add(pending.popleft().result())
+    while pending:
+        report.add(pending.popleft().result())
+    if case_ids is None:
+        with store.transaction("recording the recompute") as conn:
+            set_meta(conn, {
+                "last_recompute_at": report.computed_at.isoformat(timespec="seconds"),
+                "last_recompute_as_of": report.as_of.isoformat(),
+                "last_ruleset_version": report.ruleset_version,
+                "last_calendar_version": report.calendar_version,
+            })
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def recompute_chunk(
+    store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport
+) -> DeadlineCounts:
+    """One job: read the cases' events, compute, write back what changed."""
+    timelines = read_timelines(store, cases, contiguous)
+    rows, failed = compute_rows(timelines)
+    skip = {case_id for case_id, _ in failed}
+    versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
+    with store.transaction("writing deadlines") as conn:
+        ids = [c.case_id for c in cases if c.case_id not in skip]
+        counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
+    counts.failed = failed
+    return counts
+
+
+def read_timelines(store: Store, cases: list[Case], contiguous: bool) -> list[Timeline]:
+    with store.reading("reading events") as conn:
+        return timelines_for(conn, cases, contiguous)

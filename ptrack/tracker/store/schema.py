@@ -1,0 +1,214 @@
+"""The database schema (SQLAlchemy Core). Alembic's migrations in `ptrack/migrations/versions` must match it; a test
+runs autogenerate against a migrated database and expects no difference.
+
+Civil dates are DATE columns; instants are UTC (`UTCDateTime` stores them naive-UTC and returns them aware).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid alias that autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: written as naive UTC, read back as an aware UTC datetime, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("instants must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _str(name: str, length: int, **kw: object) -> Column[str]:
+    return Column(name, String(length), nullable=False, server_default="", **kw)  # type: ignore[arg-type]
+
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    _str("initials", 16),
+    Column("dob", Date, nullable=True),
+    _str("team", 200),
+    _str("worker_email", 254),
+    _str("manager_email", 254),
+    _str("iro_email", 254),
+)
+Index("ix_cases_team", cases.c.team)
+Index("ix_cases_worker_email", cases.c.worker_email)
+
+people = Table(
+    "people",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    _str("name", 200),
+    _str("role", 16),
+    _str("team", 200),
+    _str("slack_user_id", 64),
+    _str("channel", 16),
+)
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("rows_loaded", Integer, nullable=False, server_default="0"),
+    Column("rows_unchanged", Integer, nullable=False, server_default="0"),
+    Column("rows_corrected", Integer, nullable=False, server_default="0"),
+    Column("rows_rejected", Integer, nullable=False, server_default="0"),
+    Column("cases_recomputed", Integer, nullable=False, server_default="0"),
+    Column("status", String(20), nullable=False),  # running | ok | rejects | failed
+    Column("message", Text, nullable=False, server_default=""),
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("batch_id", BigId, ForeignKey("import_batches.id"), nullable=False, index=True),
+    Column("file_name", String(500), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+
+def _event_columns() -> list[Column[Any]]:
+    return [
+        Column("source", String(32), nullable=False),
+        Column("event_id", String(128), nullable=False),
+        Column("case_id", String(64), nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("date", Date, nullable=False),
+        _str("placement_kind", 20),
+        Column("intended_until_18", Boolean, nullable=True),
+        _str("subkind", 40),
+        Column("weeks", Integer, nullable=True),
+        Column("short_break", Boolean, nullable=False, server_default=false()),
+        Column("note", Text, nullable=False, server_default=""),
+        Column("content_hash", String(32), nullable=False),
+        Column("batch_id", BigId, ForeignKey("import_batches.id"), nullable=True),
+    ]
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    *_event_columns(),
+    UniqueConstraint("source", "event_id"),
+)
+Index("ix_events_case_id_date", events.c.case_id, events.c.date)
+
+event_history = Table(
+    "event_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_pk", BigId, nullable=False, index=True),
+    *_event_columns(),
+    Column("replaced_by_batch_id", BigId, ForeignKey("import_batches.id"), nullable=True),
+    Column("replaced_at", UTCDateTime, nullable=False),
+)
+
+
+def _deadline_columns() -> list[Column[Any]]:
+    return [
+        Column("case_id", String(64), nullable=False),
+        Column("key", String(300), nullable=False),
+        Column("rule_id", String(64), nullable=False),
+        Column("obligation", String(64), nullable=False),
+        Column("due", Date, nullable=False),
+        Column("last_working_day", Date, nullable=False),
+        Column("anchor_event", String(40), nullable=False),
+        Column("anchor_event_id", String(128), nullable=False),
+        Column("anchor_date", Date, nullable=False),
+        Column("source", Text, nullable=False),
+        Column("counting", String(200), nullable=False),
+        Column("due_soon_from", Date, nullable=False),
+        Column("met_on", Date, nullable=True),
+        Column("met_event_id", String(128), nullable=False, server_default=""),
+        Column("cancelled_on", Date, nullable=True),
+        Column("cancel_reason", Text, nullable=False, server_default=""),
+        # The earlier of met_on and cancelled_on (NULL while open): "open on D" is closed_on NULL or > D,
+        # one indexable column instead of an OR over two.
+        Column("closed_on", Date, nullable=True),
+        Column("explanation", Text, nullable=False),  # JSON: skipped days, contributors, notes
+        Column("ruleset_version", String(100), nullable=False),
+        Column("calendar_version", String(100), nullable=False),
+        Column("computed_at", UTCDateTime, nullable=False),
+        Column("content_hash", String(32), nullable=False),
+    ]
+
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    *_deadline_columns(),
+    UniqueConstraint("case_id", "key"),
+)
+# Open and overdue deadlines by due date: `closed_on IS NULL AND due < D` is one index range. (A plain index on
+# due is deliberately absent: planners prefer it for `due < D`, which matches nearly every historic row.)
+Index("ix_deadlines_closed_on_due", deadlines.c.closed_on, deadlines.c.due)
+
+deadline_history = Table(
+    "deadline_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("deadline_pk", BigId, nullable=False),
+    *_deadline_columns(),
+    Column("reason", String(40), nullable=False),  # changed | disappeared
+    Column("archived_at", UTCDateTime, nullable=False),
+)
+Index("ix_deadline_history_case_id_key", deadline_history.c.case_id, deadline_history.c.key)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,4 +1,0 @@
-"""The daemon (`ptrack run`, SPEC §7): APScheduler 3.x wiring over the service functions the CLI also calls.
-
-Importing this package imports nothing heavy: `tracker.config` reads `tracker.daemon.settings` for every
-command, and only `ptrack run` needs the scheduler (`tracker.daemon.runner`)."""
