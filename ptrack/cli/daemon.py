@@ -27,6 +27,7 @@ def run(ctx: typer.Context) -> None:
     from ptrack.tracker.daemon.runner import Daemon
 
     s = state(ctx)
+    s.require_real_time("run (the daemon)", doing="imports, reminds and sends")
     config = s.config
     daemon = Daemon(s.store, config, s.ruleset, s.calendar, lambda: build_notifiers(config, os.environ))
     code = daemon.run()

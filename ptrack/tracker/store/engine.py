@@ -74,8 +74,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SUPPORTED = "SQLite (sqlite:///ptrack.db) and PostgreSQL (postgresql+psycopg://user@host/db)"
+
+
+def check_supported(url: str) -> None:
+    """ptrack runs on SQLite and PostgreSQL through the drivers it installs; anything else is one clear error,
+    not the driver's ModuleNotFoundError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
+    backend, _, driver = parsed.drivername.partition("+")  # by name: loading an unknown dialect would fail
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"database URL {safe_url(url)}: {backend!r} databases are not supported; ptrack runs on "
+                         f"{SUPPORTED}")
+    if (backend, driver) not in (("sqlite", ""), ("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        raise StoreError(f"database URL {safe_url(url)}: driver {driver!r} is not installed with ptrack; ptrack "
+                         f"runs on {SUPPORTED}")
+
+
 def create_store_engine(url: str) -> Engine:
     url = normalise_url(url)
+    check_supported(url)
     path = sqlite_file(url)
     with store_errors(url, "connecting"):
         if url.startswith("sqlite"):
