@@ -17,6 +17,7 @@ from ptrack.notifiers.base import Notifier
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.filters import match_person
 from ptrack.tracker.outbox import doctor as checks
+from ptrack.tracker.outbox import reach
 from ptrack.tracker.outbox.service import (
     RemindReport,
     list_outbox,
@@ -157,9 +158,12 @@ def doctor(
     results: list[checks.Check] = []
     try:
         results.append(checks.Check("config", True, str(s.config.source or "built-in defaults")))
+        packs = reach.ruleset_check(s.config, lambda: s.ruleset)
+        results.append(packs)
         results.append(checks.calendar_check(s.calendar, now))
         notifiers = _notifiers(s)
         results.extend(checks.store_checks(s.store, notifiers, now))
+        results.extend(_reach_checks(s, packs.ok))
         if send_test:
             results.extend(checks.send_tests(notifiers, to or "ptrack-doctor@localhost", now))
     except PtrackError as exc:
@@ -168,3 +172,16 @@ def doctor(
                                                              for c in results])
     if not all(c.ok for c in results):
         raise typer.Exit(1)
+
+
+def _reach_checks(s: AppState, ruleset_loads: bool) -> list[checks.Check]:
+    """Can people be reached: their chosen channels, and someone to tell about every open deadline."""
+    from ptrack.cli.state import today_in_london
+    from ptrack.tracker.store import reach_queries
+
+    with s.store.reading("reading people's channels") as conn:
+        people = reach_queries.people_channels(conn)
+    found = reach.channel_checks(s.config, people)
+    if ruleset_loads:
+        found.append(reach.recipients_check(s.store, s.config, s.ruleset, today_in_london()))
+    return found

@@ -85,14 +85,16 @@ def caseload(shape: CaseloadShape) -> Iterator[tuple[Case, list[Event]]]:
         yield case, [_to_event(case.case_id, n, r) for n, r in enumerate(raw)]
 
 
-def write_csvs(directory: Path, shape: CaseloadShape) -> SyntheticFiles:
-    """Write cases.csv, people.csv and events.csv into `directory`, streaming."""
+def write_csvs(directory: Path, shape: CaseloadShape, *, channels: bool = True) -> SyntheticFiles:
+    """Write cases.csv, people.csv and events.csv into `directory`, streaming. `channels=False` leaves people's
+    channel empty (the deployment's default routing), for a deployment that configures none."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = SyntheticFiles(directory / "cases.csv", directory / "people.csv", directory / "events.csv", 0, 0)
     with paths.people.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(PEOPLE_HEADER)
-        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel) for p in people(shape))
+        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "")
+                    for p in people(shape))
     count = 0
     with paths.cases.open("w", newline="", encoding="utf-8") as cf, \
             paths.events.open("w", newline="", encoding="utf-8") as ef:

@@ -168,7 +168,10 @@ def load_ruleset(
         path = base / f"{name}.toml"
         if not path.is_file():
             raise RulePackError(name, "", f"no such pack (looked for {path}); available: {available_packs(base)}")
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise RulePackError(name, "", f"cannot be read ({path}): {exc.strerror}") from None
         digest.update(raw)
         for rule in _parse_pack(name, raw, merged, start=len(rules)):
             if rule.rule_id in rules:
