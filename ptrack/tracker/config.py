@@ -379,7 +379,7 @@ def _type(value: object) -> str:
 
 
 STARTER_CONFIG = """\
-# ptrack config (SPEC §9). Every key is optional; see docs/configuration.md for all of them.
+# ptrack config. Every key is optional; see docs/configuration.md for all of them.
 local_authority = "Example Council"
 rule_packs = ["england"]                  # add local packs, e.g. "tameside", "somerset"
 deep_link = ""                            # e.g. "https://case-system.example/child/{case_id}"
