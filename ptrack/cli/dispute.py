@@ -1,4 +1,5 @@
-"""`ptrack dispute open|advance|resolve|cafcass|list|show|report|prompt`: the IRO dispute ladder (SPEC §6).
+"""`ptrack dispute open|advance|resolve|cafcass|list|show|report|prompt`: the IRO dispute ladder
+(docs/digest-and-disputes.md).
 Steps are dated --as-of (default today in London). Thin over `ptrack.tracker.disputes.service`."""
 
 from __future__ import annotations

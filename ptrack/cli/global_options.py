@@ -1,4 +1,4 @@
-"""Global options after the command (SPEC §8): `ptrack deadlines --as-of 2025-01-01` works like
+"""Global options after the command (README.md): `ptrack deadlines --as-of 2025-01-01` works like
 `ptrack --as-of 2025-01-01 deadlines`.
 
 `PtrackGroup` is the root command: before parsing, it moves each global option that follows the command to just

@@ -1,4 +1,4 @@
-"""`ptrack`: the command line of SPEC §8. Commands parse, call one `ptrack.tracker.services` function and print.
+"""`ptrack`: the command line (README.md). Commands parse, call one `ptrack.tracker.services` function and print.
 
 Every error ptrack raises on purpose (`PtrackError`, calendar errors) becomes one line on stderr saying what
 went wrong, where, and what to do, with a non-zero exit; `--verbose` adds the traceback."""

@@ -1,4 +1,4 @@
-"""Build every configured channel from the config and the environment (SPEC §6, §9).
+"""Build every configured channel from the config and the environment (docs/delivery.md, docs/configuration.md).
 
 `build_notifiers(config, env)` returns one notifier per `[channels.NAME]`, keyed by NAME. Secrets are read from
 the environment variables the config names (`*_env` keys); a missing or empty variable is a `ConfigError` that

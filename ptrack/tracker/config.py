@@ -1,4 +1,4 @@
-"""The ptrack config file (SPEC §9): one TOML file parsed into typed, frozen values.
+"""The ptrack config file (docs/configuration.md): one TOML file parsed into typed, frozen values.
 
 Which file: `--config PATH` > env `PTRACK_CONFIG` > `./ptrack.toml` if present > built-in defaults.
 Every key is checked at start; an unknown key or a wrong type raises `ConfigError` naming the file, the key
@@ -76,13 +76,13 @@ class TeamConfig:
 @dataclass(frozen=True)
 class ImportConfig:
     drop_folder: Path | None = None
-    # SSDA903 PLACE codes the council uses for connected-person (Reg 24) placements (SPEC §5).
+    # SSDA903 PLACE codes the council uses for connected-person (Reg 24) placements (docs/importing.md).
     connected_person_place_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class DisputeStage:
-    """One rung of the IRO dispute ladder (SPEC §6): who answers it and in how many working days."""
+    """One rung of the IRO dispute ladder (docs/digest-and-disputes.md): who answers it and in how many working days."""
 
     name: str
     sla_working_days: int = 5

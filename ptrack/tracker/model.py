@@ -11,14 +11,14 @@ from enum import StrEnum
 
 EVENT_KINDS: frozenset[str] = frozenset(
     {
-        # SPEC §5 vocabulary
+        # docs/importing.md vocabulary
         "looked_after_start", "looked_after_end", "placement_start", "placement_end", "temporary_approval",
         "approval_extended", "carer_approved", "review_held", "visit", "ppm_held", "proceedings_issued",
         "proceedings_extended", "proceedings_concluded", "final_care_plan_due", "permanence_plan_agreed",
         "permanence_achieved", "assessment_completed", "pre_placement_meeting", "placement_support_meeting",
         "panel_date", "pf_notified", "pf_visit", "pf_end", "placed_for_adoption", "adoption_review_held",
         "care_order_made",
-        # Extensions (docs/rules.md): the events that meet rules the SPEC vocabulary has no event for.
+        # Extensions (docs/rules.md): the events that meet rules the canonical vocabulary has no event for.
         "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
         "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
         "dispute_raised", "dispute_stage_started", "dispute_resolved",
@@ -68,7 +68,8 @@ class Person:
 
 @dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
 class Event:
-    """A dated fact about a case. `event_id` is unique per case system; `kind` is the SPEC §5 vocabulary."""
+    """A dated fact about a case. `event_id` is unique per case system; `kind` is in the event vocabulary
+    (docs/importing.md)."""
 
     event_id: str
     case_id: str
@@ -137,8 +138,8 @@ class Deadline:
 def status_on(
     due: date, due_soon_from: date, met_on: date | None, cancelled_on: date | None, as_of: date
 ) -> Status:
-    """SPEC §2 states for the date `as_of`: doing the thing on the due date is in time; overdue starts the day
-    after. A deadline met or cancelled after `as_of` is still open on `as_of`."""
+    """The states on the date `as_of` (docs/rules.md): doing the thing on the due date is in time; overdue starts
+    the day after. A deadline met or cancelled after `as_of` is still open on `as_of`."""
     if met_on is not None and met_on <= as_of:
         return Status.MET if met_on <= due else Status.MET_LATE
     if cancelled_on is not None and cancelled_on <= as_of:

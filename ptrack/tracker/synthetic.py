@@ -1,12 +1,12 @@
 """A deterministic synthetic caseload: realistic timelines for demos, tests and benchmarks.
 
-Each child gets its own seeded random stream, so child `i` is the same whatever the caseload size and the
-files stream out one child at a time (100,000 children and millions of events in constant memory). Timelines
-use the SPEC §5 vocabulary: periods of care (some children come back for a second), placements of several
-kinds (connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six
-weeks or three months, PPMs, care proceedings with extensions, assessments, placement support meetings,
-panels, adoption, private fostering and leaving care. A share of reviews and visits are late, so a caseload
-always has overdue and met-late deadlines. Only initials and `@example.org` addresses: no real names.
+Each child gets its own seeded random stream, so child `i` is the same whatever the caseload size and the files stream
+out one child at a time (100,000 children and millions of events in constant memory). Timelines use the event vocabulary
+(docs/importing.md): periods of care (some children come back for a second), placements of several kinds
+(connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six weeks or three
+months, PPMs, care proceedings with extensions, assessments, placement support meetings, panels, adoption, private
+fostering and leaving care. A share of reviews and visits are late, so a caseload always has overdue and met-late
+deadlines. Only initials and `@example.org` addresses: no real names.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which channel carries a person's messages (SPEC §9): the person's `channel` (people.csv) picks it; a team
+"""Which channel carries a person's messages (docs/channels.md): the person's `channel` (people.csv) picks it; a team
 with a Teams webhook gets its team's messages in Teams; otherwise the folder channel (the embedded default),
 then email, then whatever is configured."""
 

@@ -1,4 +1,4 @@
-"""Who is owed which notification today (SPEC §6), as a pure function of the open deadlines and `now`.
+"""Who is owed which notification today (docs/delivery.md), as a pure function of the open deadlines and `now`.
 
 - reminders at the configured working-day offsets before due (0 = the due day, or the last working day
   before it when it falls on a weekend); one per stage, so a missed morning is caught up, never doubled;

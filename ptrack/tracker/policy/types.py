@@ -138,7 +138,7 @@ class PlannedMessage:
 
 
 def dedup_key(person: str, case_id: str, deadline_key: str, kind: str, stage: str, owed_on: date) -> str:
-    """The outbox's dedup key (SPEC §6): person, deadline, kind, stage and date, hashed to a fixed width."""
+    """The outbox's dedup key (docs/delivery.md): person, deadline, kind, stage and date, hashed to a fixed width."""
     return digest(person.lower(), case_id, deadline_key, kind, stage, owed_on.isoformat())
 
 

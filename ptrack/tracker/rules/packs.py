@@ -3,7 +3,7 @@
 A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. A rule says:
 
 - `obligation`: what must happen. Rules sharing an obligation compete; for each occurrence the earliest due
-  date wins (SPEC §3), which is how a local pack makes a date earlier than the statutory one.
+  date wins (docs/rules.md), which is how a local pack makes a date earlier than the statutory one.
 - `within`: the scope the rule lives in: `period` (of care), `placement`, `proceedings`, `private_fostering`,
   `adoption` (placed for adoption), `dispute`, or `case`.
 - `anchor`: where the count starts. `start` (the scope's opening event); `first:<event>`; `each:<event>` (every
@@ -53,7 +53,7 @@ META_KEYS = frozenset({
     "variants", "ends_when", "in_care", "extended_by", "audience", "iro_relevant", "scope", "description",
 })
 
-# The documented ambiguity settings (SPEC §4) and their defaults; docs/rules.md explains each.
+# The documented ambiguity settings and their defaults; docs/rules.md explains each.
 DEFAULT_SETTINGS: dict[str, object] = {
     "anchor_day_counts": False,  # is the anchor day itself day 1? (default: no, it is day 0)
     "tameside_20_days": "CD",  # Tameside's "20 days" for the initial PPM: CD or WD
