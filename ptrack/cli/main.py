@@ -35,6 +35,9 @@ app = typer.Typer(
     name="ptrack",
     cls=PtrackGroup,
     help="Statutory and local due dates for children in care in England, from case events.",
+    epilog="Global options also work after the command they affect, e.g. ptrack deadlines --as-of 2025-01-01. "
+           "Commands that send (remind, digest --send, dispute prompt, doctor --send-test, run) refuse an --as-of "
+           "other than today; remind, digest --send and dispute prompt simulate one with --dry-run.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
