@@ -224,7 +224,14 @@ def test_doctor_fails_when_people_chose_a_channel_that_is_not_configured(ptrack:
         'token_env = "SLACK_TOKEN"\n[channels.teams]\nkind = "teams_workflow"\nwebhook_env = "HOOK"\n')
     ptrack.env.update(SLACK_TOKEN="xoxb-test", HOOK="http://127.0.0.1:9/hook")
     fixed = " ".join(ptrack("doctor", ok=False).stdout.split())
-    assert "people's channel" not in fixed
+    assert "people's channel" not in fixed and "people on Teams" not in fixed
+    (ptrack.cwd / "ptrack.toml").write_text(  # Teams only through team webhooks, and Team A has none
+        '[channels.folder]\nkind = "folder"\npath = "outbox"\n[channels.slack]\nkind = "slack"\n'
+        'token_env = "SLACK_TOKEN"\n[channels.teams]\nkind = "teams_workflow"\n'
+        '[teams."Team B"]\nteams_webhook_env = "HOOK"\n')
+    stranded = " ".join(ptrack("doctor", ok=False).stdout.split())
+    assert "people on Teams │ PROBLEM" in stranded and "1 people get their messages in Teams" in stranded
+    assert "tm@example.org" in stranded
 
 
 def test_doctor_fails_naming_the_cases_whose_reminders_reach_nobody(ptrack: Ptrack) -> None:

@@ -7,7 +7,7 @@ sends a person's messages somewhere they did not choose, nor lets reminders fall
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 
 from ptrack.tracker.config import Config
@@ -36,16 +36,17 @@ def ruleset_check(config: Config, load: Callable[[], RuleSet]) -> Check:
     return Check("rule packs", True, f"{', '.join(ruleset.packs)}: {len(ruleset.rules)} rules ({ruleset.version})")
 
 
-def channel_checks(config: Config, people: Iterable[rq.PersonChannel]) -> list[Check]:
+def channel_checks(config: Config, people: Sequence[rq.PersonChannel]) -> list[Check]:
     """One check per channel people chose in people.csv that the config does not provide: who chose it and where
-    their messages go instead."""
+    their messages go instead; and the people whose Teams channel has no webhook for their team."""
     available = available_channels(config)
     webhooks = {name for name, team in config.teams.items() if team.teams_webhook_env}
     missing: dict[str, list[rq.PersonChannel]] = defaultdict(list)
     for person in people:
         if person.channel not in available and person.channel not in available.values():
             missing[person.channel].append(person)
-    out = []
+    stranded = _teams_without_webhook(config, people, available, webhooks)
+    out = [stranded] if stranded is not None else []
     for wanted, who in sorted(missing.items()):
         instead = sorted({choose_channel(p.channel, p.team in webhooks, available) for p in who})
         out.append(Check(
@@ -55,6 +56,21 @@ def channel_checks(config: Config, people: Iterable[rq.PersonChannel]) -> list[C
             f"{wanted} channel (docs/channels.md) or change their channel in people.csv",
         ))
     return out
+
+
+def _teams_without_webhook(config: Config, people: Sequence[rq.PersonChannel], available: dict[str, str],
+                           webhooks: set[str]) -> Check | None:
+    """People routed to a Teams channel that has no default webhook (`webhook_env`) while their team has none:
+    every message to them would fail."""
+    defaults = {name for name, c in config.channels.items() if c.settings.get("webhook_env")}
+    stranded = [p.email for p in people
+                if available.get(channel := choose_channel(p.channel, p.team in webhooks, available)) == "teams"
+                and channel not in defaults and p.team not in webhooks]
+    if not stranded:
+        return None
+    return Check("people on Teams", False, f"{len(stranded)} people get their messages in Teams but neither their "
+                 f"team nor the Teams channel has a Workflows webhook: {listed(stranded)}; add teams_webhook_env "
+                 "for their team or webhook_env for the channel (docs/channels.md)")
 
 
 def recipients_check(store: Store, config: Config, ruleset: RuleSet, today: date) -> Check:
