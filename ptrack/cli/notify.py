@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
-from ptrack.cli.state import AppState, UsageError, parse_date, state
+from ptrack.cli.state import AppState, UsageError, parse_date, state, today_in_london
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.filters import match_person
@@ -30,6 +30,7 @@ from ptrack.tracker.outbox.service import (
 )
 from ptrack.tracker.policy import Absence
 from ptrack.tracker.policy.window import LONDON
+from ptrack.tracker.store import reach_queries
 
 outbox_app = typer.Typer(help="The queue of notifications: list it, retry a channel.", no_args_is_help=True)
 people_app = typer.Typer(help="People: absences and cover.", no_args_is_help=True)
@@ -149,7 +150,8 @@ def doctor(
     send_test: Annotated[bool, typer.Option("--send-test", help="Send a test message through every channel.")] = False,
     to: Annotated[str, typer.Option("--to", metavar="EMAIL", help="Recipient of the test messages.")] = "",
 ) -> None:
-    """Check config, database, calendar coverage, every channel and stale data; exit 1 if anything is wrong."""
+    """Check config, rule packs, database, calendar coverage, every channel, people's channels, who can be
+    reached and stale data, now; exit 1 if anything is wrong."""
     s = state(ctx)
     if send_test:
         s.require_real_time("doctor --send-test")
@@ -176,9 +178,6 @@ def doctor(
 
 def _reach_checks(s: AppState, ruleset_loads: bool) -> list[checks.Check]:
     """Can people be reached: their chosen channels, and someone to tell about every open deadline."""
-    from ptrack.cli.state import today_in_london
-    from ptrack.tracker.store import reach_queries
-
     with s.store.reading("reading people's channels") as conn:
         people = reach_queries.people_channels(conn)
     found = reach.channel_checks(s.config, people)
