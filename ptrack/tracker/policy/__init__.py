@@ -1,19 +1,19 @@
 """Who is told what and when: pure functions of plain data and the clock (no SQL, no network).
 
-`decide(items, absences, calendar, settings, now, already_queued) -> Plan` (reminders, overdue nudges,
-escalations, absence cover, the delivery window); `withdrawals(...)` for met or cancelled deadlines;
-`content.render(...)` for what a message says."""
+`Router(absences, calendar, settings, now)`: `route(items)` decides what each open deadline owes today
+(reminders, overdue nudges, escalations, absence cover, the delivery window) and `select(routed,
+already_queued)` drops what is already queued and groups the rest into messages; the reminder pass runs exactly
+this. `withdrawals(...)` for met or cancelled deadlines. What a message says is `ptrack.notifiers.render`."""
 
 from __future__ import annotations
 
-from ptrack.tracker.policy.decide import PERMANENCE_RULE, Plan, decide, owed_for
+from ptrack.tracker.policy.decide import NAGGABLE, PERMANENCE_RULE, GroupKey, Router, Selection, owed_for
 from ptrack.tracker.policy.types import (
     DEFERRED,
     Absence,
     Decision,
     Kind,
     OpenItem,
-    PlannedMessage,
     PolicySettings,
     Reason,
     Window,
@@ -23,7 +23,7 @@ from ptrack.tracker.policy.window import LONDON, delivery_slot, local_day, next_
 from ptrack.tracker.policy.withdraw import DeadlineState, PendingItem, Withdrawals, withdrawals
 
 __all__ = [
-    "DEFERRED", "LONDON", "PERMANENCE_RULE", "Absence", "DeadlineState", "Decision", "Kind", "OpenItem",
-    "PendingItem", "Plan", "PlannedMessage", "PolicySettings", "Reason", "Window", "Withdrawals", "decide",
+    "DEFERRED", "LONDON", "NAGGABLE", "PERMANENCE_RULE", "Absence", "DeadlineState", "Decision", "GroupKey",
+    "Kind", "OpenItem", "PendingItem", "PolicySettings", "Reason", "Router", "Selection", "Window", "Withdrawals",
     "dedup_key", "delivery_slot", "local_day", "next_delivery_day", "owed_for", "withdrawals",
 ]

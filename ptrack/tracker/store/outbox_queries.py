@@ -195,11 +195,6 @@ def finish(conn: Connection, claimed: Claimed, now: datetime, **values: Any) -> 
     return result.rowcount == 1
 
 
-def release(conn: Connection, claimed: Claimed, now: datetime) -> None:
-    """Hand a claimed message back untouched (its channel is cooling down or broken in this pass)."""
-    finish(conn, claimed, now, status="pending", claimed_by="")
-
-
 # -- channel state ----------------------------------------------------------------------------------------------
 
 
