@@ -41,7 +41,7 @@ SLOW_SECONDS = 1.5
 CLIENT_TIMEOUT = 0.5
 DRIP_SECONDS = 0.2  # below CLIENT_TIMEOUT: every read gets a byte in time, only a total deadline stops it
 DRIP_BYTES = 60  # 12 s of dripping, far past any deadline
-UNKNOWN_EMAILS = {"nobody@council.example"}
+UNKNOWN_EMAILS = {"nobody@council.example", "gone@council.example"}
 REFUSED_RCPTS = {"nobody@council.example"}
 Reply = tuple[int, dict[str, str], bytes]
 
