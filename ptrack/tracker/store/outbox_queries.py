@@ -169,6 +169,12 @@ def release_stale(conn: Connection, now: datetime, lease: timedelta) -> int:
     return result.rowcount
 
 
+def stale_claims(conn: Connection, now: datetime, lease: timedelta) -> int:
+    """Messages claimed longer ago than the lease: a dispatcher stopped mid-send (the next pass puts them back)."""
+    return int(conn.execute(select(func.count()).select_from(m).where(
+        m.c.status == "sending", m.c.claimed_at < now - lease)).scalar_one())
+
+
 def claim(conn: Connection, worker_id: str, now: datetime, limit: int, channels: Collection[str]) -> list[Claimed]:
     """Claim up to `limit` due pending messages on `channels` for this worker, oldest first."""
     if not channels:
