@@ -7,8 +7,10 @@ and alerts the admins through the fallback (the folder)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +31,7 @@ from ptrack.tracker.store.rows import deadline_row
 from ptrack.tracker.store.writes import upsert_cases, upsert_people
 
 CAL = england_and_wales(2020, 2035)
-NOW = datetime.combine(date(2026, 11, 25), time(9, 0), tzinfo=ZoneInfo("Europe/London"))
+NOW = datetime.combine(date(2026, 11, 25), clock(9, 0), tzinfo=ZoneInfo("Europe/London"))
 ADMIN = "admin@council.example"
 
 
@@ -170,5 +172,29 @@ def test_the_rerouted_message_keeps_its_facts(store: Store, ruleset: RuleSet, tm
         assert "C0 (AB)" in text and "due Tue 24 Nov 2026" in text and "Example Council" in text
         assert json.dumps(str(message_from_bytes(mail.as_bytes(), policy=policy.default)["To"])) == \
             '"gone@council.example"'
+    finally:
+        smtp.close()
+
+
+def test_a_stuck_channel_costs_one_timeout_and_never_holds_up_another(
+    store: Store, ruleset: RuleSet, tmp_path: Path, http_peer: Callable[..., HttpPeer]
+) -> None:
+    """Slack drips its answer one byte at a time (no read ever times out): the send is cut off at the channel's
+    timeout, Slack rests for the pass, and the email channel's messages go out on the same pass."""
+    slack, smtp = http_peer(slack_route), SmtpPeer(None)
+    slack.mode = "drip"
+    try:
+        seed(store, ["s1@council.example", "s2@council.example", "s3@council.example"], "slack", ["C1", "C2", "C3"])
+        seed(store, ["e1@council.example", "e2@council.example", "e3@council.example"], "email", ["C4", "C5", "C6"])
+        cfg, env = config(tmp_path / "outbox", slack=slack, smtp=smtp)
+        started = time.monotonic()
+        report = remind(store, cfg, ruleset, CAL, NOW, build_notifiers(cfg, env))
+        elapsed = time.monotonic() - started
+        d = report.dispatched
+        assert d is not None and d.retrying == 1 and d.broken == {}
+        assert sorted(smtp_recipients(smtp)) == ["e1@council.example", "e2@council.example", "e3@council.example"]
+        assert elapsed < 2 + 3, f"the pass took {elapsed:.1f} s"  # one 2 s Slack timeout, not 12 s of dripping
+        waiting = [r for r in list_outbox(store) if r.channel == "slack"]
+        assert {r.status for r in waiting} == {"pending"} and any("timed out" in r.last_error for r in waiting)
     finally:
         smtp.close()
