@@ -15,7 +15,7 @@ from ptrack.calendars import england_and_wales
 from ptrack.notifiers.render import adaptive_card, html_body, plain_text, slack_blocks
 from ptrack.tracker.config import Config
 from ptrack.tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
-from ptrack.tracker.policy import Absence, DeadlineState, PendingItem, withdrawals
+from ptrack.tracker.policy import Absence
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import notify_schema as n
@@ -142,32 +142,39 @@ def test_a_message_keeps_its_open_items_when_others_are_met_and_a_removed_deadli
         ("reminder", "withdrawn", "withdrawn")}
 
 
-def test_sql_withdrawal_decides_as_the_policy_does(store: Store, ruleset: RuleSet) -> None:
-    """The set-based withdrawal agrees with `ptrack.tracker.policy.withdrawals` (the pure statement of the rule)."""
+def test_withdrawal_by_case_state_item_by_item_and_message_by_message(store: Store, ruleset: RuleSet) -> None:
+    """Met today or cancelled yesterday withdraws (with that reason), met tomorrow does not, met and cancelled
+    the same day counts as met, a deadline a correction removed withdraws as `withdrawn`; a message whose items
+    are all withdrawn is withdrawn with their reason, one that keeps some stays pending with only those."""
     seed(store, [deadline(f"C{c}", "visit_year1", f"2026-11-{16 + c % 5}") for c in range(1, 13)], cases=12)
     remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))
     today = date(2026, 11, 25)
     changes = {1: {"met_on": today}, 2: {"cancelled_on": date(2026, 11, 24)}, 3: {"met_on": date(2026, 11, 26)},
                4: {"met_on": today, "cancelled_on": today}, 5: None}
+    why = {"C1": "suppressed_met", "C2": "suppressed_cancelled", "C4": "suppressed_met", "C5": "withdrawn"}
     with store.transaction() as conn:
-        pending = [PendingItem(*r) for r in conn.execute(
-            select(i.id, i.message_id, i.case_id, i.deadline_key).join(m, m.c.id == i.message_id)
-            .where(m.c.status == "pending"))]
+        items = {r.id: (r.message_id, r.case_id) for r in conn.execute(
+            select(i.id, i.message_id, i.case_id).join(m, m.c.id == i.message_id).where(m.c.status == "pending"))}
         for k, change in changes.items():
             if change is None:
                 conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == f"C{k}"))
             else:
-                due = f"2026-11-{16 + k % 5}"
-                put_deadlines(conn, [deadline(f"C{k}", "visit_year1", due, **change)])
-        states = {(r.case_id, r.key): DeadlineState(r.met_on, r.cancelled_on) for r in conn.execute(
-            select(t.deadlines.c.case_id, t.deadlines.c.key, t.deadlines.c.met_on, t.deadlines.c.cancelled_on))}
-    expected = withdrawals(pending, states, today)
+                put_deadlines(conn, [deadline(f"C{k}", "visit_year1", f"2026-11-{16 + k % 5}", **change)])
     report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "20:00"))
-    assert report.withdrawn == Counter(r.value for r in expected.items.values())
+    expected = {item_id: why[case] for item_id, (_, case) in items.items() if case in why}
+    assert report.withdrawn == Counter(expected.values())
     with store.reading() as conn:
         got = {r.id: r.withdrawn for r in conn.execute(select(i.id, i.withdrawn)) if r.withdrawn}
         statuses = {r.id: (r.status, r.reason) for r in conn.execute(select(m.c.id, m.c.status, m.c.reason))}
-    assert got == {k: v.value for k, v in expected.items.items()}
-    for message_id, reason in expected.messages.items():
-        assert statuses[message_id] == ("withdrawn", reason.value)
-    assert all(statuses[k][0] == "pending" for k in expected.shrunk)
+        payloads = {r.id: json.loads(r.payload) for r in conn.execute(select(m.c.id, m.c.payload))}
+    assert got == expected
+    by_message: dict[int, set[str]] = {}
+    for item_id, (message_id, _) in items.items():
+        by_message.setdefault(message_id, set()).add(expected.get(item_id, "kept"))
+    for message_id, outcomes in by_message.items():
+        if "kept" not in outcomes:
+            assert statuses[message_id] == ("withdrawn", outcomes.pop() if len(outcomes) == 1 else "withdrawn")
+        else:
+            assert statuses[message_id][0] == "pending"
+            kept = {case for item_id, (mid, case) in items.items() if mid == message_id and item_id not in expected}
+            assert {p["case_id"] for p in payloads[message_id]["items"]} == kept

@@ -1,5 +1,5 @@
 """The notification policy with a fixed clock: offsets, grouping, escalations, the window, closure days,
-absence cover and withdrawal (SPEC §6). No database: plain values in, decisions out, through the very functions
+absence cover (SPEC §6). No database: plain values in, decisions out, through the very functions
 the reminder pass calls (`Router.route`, `Router.select`, `Router.group`)."""
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ import pytest
 from ptrack.calendars import WorkingDayCalendar, england_and_wales
 from ptrack.tracker.policy import (
     Absence,
-    DeadlineState,
     Decision,
     Kind,
     OpenItem,
-    PendingItem,
     PolicySettings,
     Reason,
     Router,
     Selection,
     owed_for,
-    withdrawals,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -229,15 +226,3 @@ def test_an_urgent_rule_is_escalated_to_the_manager_on_the_first_working_day_ove
     urgent = item("2026-11-20", urgent=True)
     assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+1", date(2026, 11, 23)) in owed(urgent, "2026-11-23")
     assert not [o for o in owed(item("2026-11-20"), "2026-11-23") if o[1] is Kind.ESCALATION_MANAGER]
-
-
-def test_met_or_cancelled_deadlines_withdraw_their_pending_items() -> None:
-    pending = [PendingItem(1, 10, "C1", "a"), PendingItem(2, 10, "C2", "b"), PendingItem(3, 11, "C3", "c"),
-               PendingItem(4, 12, "C4", "d")]
-    states = {("C1", "a"): DeadlineState(met_on=date(2026, 11, 24)), ("C2", "b"): DeadlineState(),
-              ("C3", "c"): DeadlineState(cancelled_on=date(2026, 11, 25)),
-              ("C4", "d"): DeadlineState(met_on=date(2026, 11, 26))}  # met tomorrow: still owed today
-    w = withdrawals(pending, states, date(2026, 11, 25))
-    assert w.items == {1: Reason.SUPPRESSED_MET, 3: Reason.SUPPRESSED_CANCELLED}
-    assert w.messages == {11: Reason.SUPPRESSED_CANCELLED}
-    assert w.shrunk == {10}

@@ -29,10 +29,6 @@ class Reason(StrEnum):
     SUPERSEDED = "superseded"  # a pending overdue nudge replaced by a newer day's nudge
 
 
-DEFERRED = frozenset({Reason.DEFERRED_OUTSIDE_WINDOW, Reason.DEFERRED_NON_WORKING_DAY,
-                      Reason.DEFERRED_CLOSURE_DAY, Reason.DEFERRED_ABSENT})
-
-
 class Kind(StrEnum):
     REMINDER = "reminder"  # N working days before due
     DUE_TODAY = "due_today"  # on the due day (offset 0)

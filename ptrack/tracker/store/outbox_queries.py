@@ -120,7 +120,7 @@ def withdraw_closed(conn: Connection, today: date, now: datetime) -> Counter[str
     """Withdraw, set-based, the items of messages not yet sent whose deadline is met or cancelled on or before
     `today`, or gone (a correction removed it); a message left with no items is withdrawn with the reason, one
     that keeps some has its payload rewritten. Only the withdrawn rows come back to Python. Returns the items
-    withdrawn, by reason (the same as `ptrack.tracker.policy.withdrawals` decides, proven equal by the tests)."""
+    withdrawn, by reason."""
     i, d = n.outbox_items.c, t.deadlines.c
     same = and_(d.case_id == i.case_id, d.key == i.deadline_key)
     still_open = exists().where(same, or_(d.closed_on.is_(None), d.closed_on > today))
