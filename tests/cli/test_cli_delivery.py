@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_cli_commands import Ptrack, ptrack_exe, write_examples
 
-from tests.notifiers.notifier_peers import DripServer, HttpPeer, SmtpPeer, teams_route
+from tests.notifiers.notifier_peers import SLACK_TOKEN, DripServer, HttpPeer, SmtpPeer, slack_route, teams_route
 
 WHEN = "2026-11-25T09:00"  # a Wednesday, inside the delivery window
 AFTER_LEASE = "2026-11-25T09:06"  # the claim lease is 5 minutes
@@ -109,3 +109,28 @@ def test_a_dispatcher_killed_between_claim_and_send_delivers_after_the_lease_onc
     finally:
         drip.close()
         smtp.close()
+
+
+def test_outbox_retry_after_fixing_slack_then_remind_again_never_crashes(tmp_path: Path) -> None:
+    """Issue 12's reproduction: Slack refused (bad token), the admin fixed it and ran the documented
+    `ptrack outbox retry --channel slack`; the next `remind` failed with `UNIQUE constraint failed:
+    outbox_messages.dedup_key` and left messages `sending`. Run twice at the same instant to make keys collide."""
+    p = Ptrack(tmp_path)
+    setup(p, "slack")
+    slack = HttpPeer(slack_route)
+    try:
+        (tmp_path / "ptrack.toml").write_text(f'[channels.slack]\nkind = "slack"\ntoken_env = "TOKEN"\n'
+                                              f'base_url = "{slack.base}/api/"\ntimeout = 5\n')
+        p.env["TOKEN"] = SLACK_TOKEN
+        slack.mode = "rejected"
+        for _ in range(2):
+            assert "channel slack is broken" in p("remind", "--now", WHEN).stdout
+            assert "back in the queue on slack" in p("outbox", "retry", "--channel", "slack").stdout
+        slack.mode = "ok"
+        out = p("remind", "--now", WHEN)
+        assert "Traceback" not in out.stderr and "UNIQUE" not in out.stdout + out.stderr
+        statuses = dict(sql(p, "SELECT status, count(*) FROM outbox_messages WHERE kind != 'alert' GROUP BY status"))
+        assert set(statuses) == {"sent"} and slack.bodies("chat.postMessage")
+        assert "channel slack" in p("doctor", ok=False).stdout and "working" in p("doctor", ok=False).stdout
+    finally:
+        slack.close()

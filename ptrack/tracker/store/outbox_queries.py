@@ -232,8 +232,9 @@ def retry(conn: Connection, channel: str | None, now: datetime) -> int:
     c = n.channel_state.c
     state = update(n.channel_state).values(state="ok", reason="", since=now)
     conn.execute(state if channel is None else state.where(c.channel == channel))
+    # Due again at once: as soon as the message was first allowed to go (its delivery window still applies).
     stmt = update(m).where(m.c.status.in_(("failed", "dead"))).values(
-        status="pending", attempts=0, next_attempt_at=now, last_error="", updated_at=now)
+        status="pending", attempts=0, next_attempt_at=m.c.not_before, last_error="", updated_at=now)
     return conn.execute(stmt if channel is None else stmt.where(m.c.channel == channel)).rowcount
 
 
