@@ -178,3 +178,24 @@ def test_withdrawal_by_case_state_item_by_item_and_message_by_message(store: Sto
             assert statuses[message_id][0] == "pending"
             kept = {case for item_id, (mid, case) in items.items() if mid == message_id and item_id not in expected}
             assert {p["case_id"] for p in payloads[message_id]["items"]} == kept
+
+
+def test_what_the_pass_sends_says_what_the_reader_needs(store: Store, ruleset: RuleSet) -> None:
+    """Through the whole pass (store → policy → outbox → message): the council, working days for a rule counted
+    in working days, the last working day of a due date on a Sunday with calendar days said so, the allocated
+    worker in the manager's escalation, and a URL-encoded link."""
+    seed(store, [
+        deadline("C1", "placement_plan", "2026-11-30"),  # 5 WD rule: 3 working days before is today
+        deadline("C2", "cla_review_second", "2026-11-29", last_working_day=date(2026, 11, 27)),  # a Sunday
+        deadline("C3", "visit_year1", "2026-11-19"),  # 4 working days overdue: the manager is told
+    ])
+    config = Config(local_authority="Example Council", deep_link="https://cases.example/child/{case_id}?tab=plan")
+    folder = Recorder("folder")
+    remind(store, config, ruleset, CAL, at("2026-11-25", "08:00"), {"folder": folder})
+    texts = {m.kind: plain_text(m) for m in folder.sent}
+    assert "C1 (AB): " in texts["reminder"] and "due Mon 30 Nov 2026, 3 working days left" in texts["reminder"]
+    assert "due Sun 29 Nov 2026; last working day Fri 27 Nov 2026, 4 calendar days left" in texts["reminder"]
+    assert "C3 (AB)" in texts["escalation_manager"] and "worker worker@example.org" in texts["escalation_manager"]
+    assert "worker worker@example.org" not in texts["overdue"]  # the worker is not told who they are
+    assert all(t.startswith("Example Council\n") for t in texts.values())
+    assert "https://cases.example/child/C1?tab=plan" in texts["reminder"]
