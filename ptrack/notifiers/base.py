@@ -83,7 +83,9 @@ class Notifier(Protocol):
         ...
 
 
-MIN_PART = 6  # a query value shorter than this is a flag ("1", "2016-06-01" is longer), not a secret part
+MIN_PART = 6  # a form shorter than this would redact ordinary words
+SECRET_PARAMS = frozenset({"sig", "signature", "code", "token", "access_token", "key", "client_secret"})
+LONG_VALUE = 16  # any other query value this long is treated as secret too ("2016-06-01" or "1.0" are not)
 _SECRET_PARAMS = re.compile(r"(?i)\b(sig|signature|sp|sv|code|token|access_token|client_secret|password|key)"
                             r"(=|%3D)[^&\s\"'<>]+")
 
@@ -95,8 +97,8 @@ def secret_forms(secret: str) -> set[str]:
     parts = urlsplit(secret)
     if parts.scheme in ("http", "https") and parts.query:
         forms |= {f"{parts.path}?{parts.query}", parts.query}
-        forms |= {v for _, v in parse_qsl(parts.query) if len(v) >= MIN_PART}
-        forms |= {quote(v, safe="") for _, v in parse_qsl(parts.query) if len(v) >= MIN_PART}
+        values = [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS or len(v) >= LONG_VALUE]
+        forms |= {*values, *(quote(v, safe="") for v in values)}
     return {f for f in forms if len(f) >= MIN_PART} | {secret}
 
 
