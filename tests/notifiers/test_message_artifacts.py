@@ -88,10 +88,12 @@ def prerendered(p: Prerendered) -> Message:
                                                     links=p.links))
 
 
-def dispute_prompt(cafcass_flagged: bool) -> Message:
+def dispute_prompt(cafcass_flagged: bool, stage: int = 2, reply_to: bool = True) -> Message:
     cfg = config()
+    if not reply_to:
+        cfg = parse_config('local_authority = "Example Council"\n')
     ladder = Ladder(cfg.disputes, CAL)
-    d = Dispute(2, "C7", IRO, "open", 2, date(2026, 11, 2), date(2026, 11, 9),
+    d = Dispute(2, "C7", IRO, "open", stage, date(2026, 11, 2), date(2026, 11, 9),
                 cafcass_referred_on=date(2026, 11, 20) if cafcass_flagged else None)
     return prerendered(prompt_message(ladder.standing(d, TODAY), CaseFacts("K.L.", "Children in Care 1", IRO, WORKER),
                                       IRO, TODAY, ladder, cfg))
@@ -116,6 +118,7 @@ KINDS = {
     "escalation_iro": lambda: reminder("escalation_iro", IRO, [REVIEW_OVERDUE]),
     "dispute_prompt": lambda: dispute_prompt(cafcass_flagged=False),
     "dispute_prompt_after_cafcass": lambda: dispute_prompt(cafcass_flagged=True),
+    "dispute_prompt_last_stage_no_reply_address": lambda: dispute_prompt(False, stage=4, reply_to=False),
     "digest": digest,
 }
 # The facts each kind's text must carry (SPEC §6 and issue 12: what a reader needs to act).
@@ -136,9 +139,13 @@ EXPECTED = {
                        "reply to iro-decisions@council.example", "Open case C7: https://cases.example/child/C7",
                        "Example Council"],
     "dispute_prompt_after_cafcass": ["escalate to stage 3 (Head of service)", "reply to iro-decisions@council.example"],
+    "dispute_prompt_last_stage_no_reply_address": ["stage 4 (Director)", "resolve it", "refer the case to Cafcass",
+                                                   "tell your ptrack administrator",
+                                                   "`ptrack dispute resolve|cafcass 2`"],
     "digest": ["Weekly digest 2026-11-25", "Example Council"],
 }
-NEVER = {"dispute_prompt_after_cafcass": ["Cafcass", "cafcass"], "dispute_prompt": ["ptrack dispute advance"]}
+NEVER = {"dispute_prompt_after_cafcass": ["Cafcass", "cafcass"], "dispute_prompt": ["ptrack dispute"],
+         "dispute_prompt_last_stage_no_reply_address": ["escalate", "dispute advance", "https://"]}
 
 
 @pytest.fixture(scope="module")

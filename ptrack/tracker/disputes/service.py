@@ -220,6 +220,7 @@ def prompt_message(s: Standing, case: CaseFacts, recipient: str, today: date, la
     issue text."""
     d = s.dispute
     late = -s.stage_working_days_left
+    choices = _choices(d, ladder)
     subject = f"ptrack: IRO dispute {d.id} ({d.case_id}) stage {d.stage} is past its SLA"
     lines = [
         f"Dispute {d.id} on case {d.case_id} ({case.initials}) is at stage {d.stage} ({s.stage_name}). The stage's "
@@ -227,8 +228,8 @@ def prompt_message(s: Standing, case: CaseFacts, recipient: str, today: date, la
         f"day{'s' if late != 1 else ''} without an answer. Allocated worker: {case.worker or '(none recorded)'}.",
         f"{s.working_days_elapsed} of {ladder.total} working days used; the whole process is due by "
         f"{s.total_due:%a %d %b %Y}.",
-        "ptrack never advances a dispute by itself. Decide: " + "; or ".join(_choices(d, ladder)) + ".",
-        _how_to_record(d, config),
+        "ptrack never advances a dispute by itself. Decide: " + "; or ".join(c for c, _, _ in choices) + ".",
+        _how_to_record(d, choices, config),
     ]
     link = config.link_for(d.case_id)
     links = ((f"Open case {d.case_id}", link),) if link else ()
@@ -236,23 +237,25 @@ def prompt_message(s: Standing, case: CaseFacts, recipient: str, today: date, la
                        team=case.team, council=config.local_authority, links=links)
 
 
-def _choices(d: Dispute, ladder: Ladder) -> list[str]:
+def _choices(d: Dispute, ladder: Ladder) -> list[tuple[str, str, str]]:
+    """(what to decide, the word to reply with, the command that records it): only the steps still open."""
     out = []
     if d.stage < len(ladder.stages):
-        out.append(f"escalate to stage {d.stage + 1} ({ladder.stage(d.stage + 1).name})")
-    out.append("resolve it (the issue is settled)")
+        out.append((f"escalate to stage {d.stage + 1} ({ladder.stage(d.stage + 1).name})", "escalate", "advance"))
+    out.append(("resolve it (the issue is settled)", "resolve", "resolve"))
     if d.cafcass_referred_on is None:
-        out.append("refer the case to Cafcass")
+        out.append(("refer the case to Cafcass", "Cafcass", "cafcass"))
     return out
 
 
-def _how_to_record(d: Dispute, config: Config) -> str:
-    words = "\"escalate\", \"resolve\"" + (", \"Cafcass\"" if d.cafcass_referred_on is None else "")
+def _how_to_record(d: Dispute, choices: list[tuple[str, str, str]], config: Config) -> str:
+    words = ", ".join(f'"{word}"' for _, word, _ in choices)
     if config.disputes.reply_to:
-        return (f"To record your decision, reply to {config.disputes.reply_to} with \"dispute {d.id}:\" and "
+        return (f"To record your decision, reply to {config.disputes.reply_to} with \"dispute {d.id}:\" and one of "
                 f"{words}; it is recorded for you (no server access needed).")
-    return (f"To record your decision, tell your ptrack administrator \"dispute {d.id}:\" and {words}; they "
-            f"record it (`ptrack dispute advance|resolve|cafcass {d.id}`).")
+    commands = "|".join(command for _, _, command in choices)
+    return (f"To record your decision, tell your ptrack administrator \"dispute {d.id}:\" and one of {words}; "
+            f"they record it (`ptrack dispute {commands} {d.id}`).")
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
