@@ -270,6 +270,10 @@ def graph_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
                                          "message": "Access is denied. Check credentials and try again."}})
         if peer.mode == "echo":
             return 403, {"Content-Type": "text/plain"}, echo_text(method, path, headers, body).encode()
+        to = [r["emailAddress"]["address"] for r in json.loads(body)["message"]["toRecipients"]]
+        if set(to) & REFUSED_RCPTS:
+            return _json(400, {"error": {"code": "ErrorInvalidRecipients",
+                                         "message": "At least one recipient is not valid."}})
         return 202, {"request-id": "req-1"}, b""
     return _json(404, {"error": {"code": "NotFound"}})
 

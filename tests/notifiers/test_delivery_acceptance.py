@@ -16,7 +16,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from notifier_peers import SLACK_TOKEN, HttpPeer, SmtpPeer, slack_route, teams_route
+from notifier_peers import (
+    GRAPH_SECRET,
+    GRAPH_TENANT,
+    SLACK_TOKEN,
+    HttpPeer,
+    SmtpPeer,
+    graph_route,
+    slack_route,
+    teams_route,
+)
 
 from ptrack.calendars import england_and_wales
 from ptrack.notifiers.registry import build_notifiers
@@ -55,7 +64,7 @@ def seed(store: Store, workers: list[str], channel: str, case_ids: list[str] | N
 
 
 def config(folder: Path, *, slack: HttpPeer | None = None, smtp: SmtpPeer | None = None,
-           teams: HttpPeer | None = None) -> tuple[Config, dict[str, str]]:
+           teams: HttpPeer | None = None, graph: tuple[HttpPeer, Path] | None = None) -> tuple[Config, dict[str, str]]:
     toml = f'local_authority = "Example Council"\n[channels.folder]\nkind = "folder"\npath = "{folder}"\n'
     env: dict[str, str] = {}
     if slack is not None:
@@ -65,6 +74,12 @@ def config(folder: Path, *, slack: HttpPeer | None = None, smtp: SmtpPeer | None
     if smtp is not None:
         toml += (f'[channels.email]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {smtp.port}\nstarttls = false\n'
                  'sender = "ptrack@council.example"\ntimeout = 2\n')
+    if graph is not None:
+        peer, ca = graph
+        toml += (f'[channels.email]\nkind = "graph"\ntenant_id = "{GRAPH_TENANT}"\nclient_id = "c"\n'
+                 f'client_secret_env = "GRAPH"\nsender = "ptrack@council.example"\nauthority_base_url = "{peer.base}"\n'
+                 f'base_url = "{peer.base}"\ntimeout = 5\nca_bundle = "{ca}"\n')
+        env["GRAPH"] = GRAPH_SECRET
     if teams is not None:
         toml += '[teams."Children in Care 1"]\nteams_webhook_env = "HOOK"\n[channels.teams]\nkind = "teams_workflow"\n'
         env["HOOK"] = f"{teams.base}/workflows/1/invoke?sig=SIGNATURE123456"
@@ -86,27 +101,33 @@ WORKERS = ["w1@council.example", "w2@council.example", "w3@council.example", "w4
     ("slack", "gone@council.example", "email"),  # Slack: users_not_found
     ("email", "nobody@council.example", "folder"),  # SMTP: 550 5.1.1 for that one address
     ("teams", "w5@council.example", "email"),  # Teams: the webhook refuses that one card (400)
+    ("graph", "nobody@council.example", "folder"),  # Graph sendMail: 400 ErrorInvalidRecipients
 ])
 def test_one_refused_recipient_among_five_leaves_the_others_delivered_on_the_same_pass(
     store: Store, ruleset: RuleSet, tmp_path: Path, http_peer: Callable[..., HttpPeer], channel: str,
-    refused: str, goes_to: str,
+    refused: str, goes_to: str, certificate: tuple[Path, Path],
 ) -> None:
     slack, teams, smtp = http_peer(slack_route), http_peer(teams_route), SmtpPeer(None)
+    graph = http_peer(graph_route, tls=True, cert=certificate) if channel == "graph" else None
     try:
         workers = [*WORKERS, refused]
         # Teams refuses the card naming case REFUSE-CARD (the peer's 400 for that one card).
-        seed(store, workers, channel, ["C1", "C2", "C3", "C4", "REFUSE-CARD" if channel == "teams" else "C5"])
-        cfg, env = config(tmp_path / "outbox", slack=slack, smtp=smtp, teams=teams)
+        seed(store, workers, "email" if channel == "graph" else channel,
+             ["C1", "C2", "C3", "C4", "REFUSE-CARD" if channel == "teams" else "C5"])
+        cfg, env = config(tmp_path / "outbox", slack=slack, teams=teams, smtp=None if graph else smtp,
+                          graph=(graph, certificate[0]) if graph else None)
         report = remind(store, cfg, ruleset, CAL, NOW, build_notifiers(cfg, env))
         d = report.dispatched
         assert d is not None and d.rerouted == 1 and d.failed == 0 and d.broken == {}
         delivered = {"slack": lambda: len(slack.bodies("chat.postMessage")),
                      "teams": lambda: len(teams.bodies("/workflows/")) - 1,  # the refused card was posted too
-                     "email": lambda: len([r for r in smtp_recipients(smtp) if r != refused])}[channel]()
+                     "email": lambda: len([r for r in smtp_recipients(smtp) if r != refused]),
+                     "graph": lambda: len(graph.bodies("/sendMail")) - 1 if graph else 0}[channel]()
         assert delivered == 4, "the other four were held up"
         rows = {r.recipient_email: r for r in list_outbox(store) if r.kind == "overdue"}
         assert {r.status for r in rows.values()} == {"sent"}
         assert (rows[refused].channel, rows[refused].reason) == (goes_to, "rerouted")
+        channel = "email" if channel == "graph" else channel  # the Graph channel is named "email"
         if goes_to == "email":
             assert smtp_recipients(smtp) == [refused]
         else:
