@@ -134,3 +134,22 @@ def test_outbox_retry_after_fixing_slack_then_remind_again_never_crashes(tmp_pat
         assert "channel slack" in p("doctor", ok=False).stdout and "working" in p("doctor", ok=False).stdout
     finally:
         slack.close()
+
+
+def test_remind_against_a_mail_server_that_drips_its_banner_ends_at_the_timeout(tmp_path: Path) -> None:
+    """Issue 10: a peer dripping one byte every few seconds kept `remind` running far past `timeout`."""
+    p = Ptrack(tmp_path)
+    setup(p, "email")
+    drip = DripServer()
+    try:
+        (tmp_path / "ptrack.toml").write_text(
+            f'[channels.email]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {drip.port}\nstarttls = false\n'
+            'sender = "ptrack@council.example"\ntimeout = 1\n')
+        started = time.monotonic()
+        out = p("remind", "--now", WHEN).stdout
+        assert time.monotonic() - started < 15, "remind was held by the dripping server"
+        assert "sent 0, retrying 1," in out and drip.connections == 1  # one timeout, then the channel rests
+        errors = [e for (e,) in sql(p, "SELECT last_error FROM outbox_messages") if e]
+        assert errors and all("timed out" in e for e in errors)
+    finally:
+        drip.close()
