@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 
 from ptrack.calendars import england_and_wales
 from ptrack.notifiers.render import adaptive_card, html_body, plain_text, slack_blocks
-from ptrack.tracker.config import Config
+from ptrack.tracker.config import Config, NotifyConfig
 from ptrack.tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
 from ptrack.tracker.policy import Absence
 from ptrack.tracker.rules import RuleSet
@@ -199,3 +199,19 @@ def test_what_the_pass_sends_says_what_the_reader_needs(store: Store, ruleset: R
     assert "worker worker@example.org" not in texts["overdue"]  # the worker is not told who they are
     assert all(t.startswith("Example Council\n") for t in texts.values())
     assert "https://cases.example/child/C1?tab=plan" in texts["reminder"]
+
+
+def test_the_configured_nudge_interval_is_what_the_pass_sends(store: Store, ruleset: RuleSet) -> None:
+    """`notify.overdue_nudge_every_working_days = 2`: overdue since Fri 20 Nov, nudged Mon 23 (1st working day
+    overdue) and Wed 25 (3rd), not Tue 24 or Thu 26; the manager's escalation is unchanged (3rd working day)."""
+    seed(store, [deadline("C1", "visit_year1", "2026-11-20")])
+    config = Config(notify=NotifyConfig(overdue_nudge_every_working_days=2))
+    folder = Recorder("folder")
+    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
+        remind(store, config, ruleset, CAL, at(day, "08:00"), {"folder": folder})
+    nudged = [m.key for m in folder.sent if m.kind == "overdue"]
+    assert len(nudged) == 2
+    assert [m.kind for m in folder.sent].count("escalation_manager") == 1
+    with store.reading() as conn:
+        days = sorted(r.owed_on.isoformat() for r in conn.execute(select(m.c.owed_on).where(m.c.kind == "overdue")))
+    assert days == ["2026-11-23", "2026-11-25"]
