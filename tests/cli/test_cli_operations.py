@@ -230,7 +230,7 @@ def test_doctor_fails_when_people_chose_a_channel_that_is_not_configured(ptrack:
         'token_env = "SLACK_TOKEN"\n[channels.teams]\nkind = "teams_workflow"\n'
         '[teams."Team B"]\nteams_webhook_env = "HOOK"\n')
     stranded = " ".join(ptrack("doctor", ok=False).stdout.split())
-    assert "people on Teams │ PROBLEM" in stranded and "1 people get their messages in Teams" in stranded
+    assert "people on Teams │ PROBLEM" in stranded and "1 people chose Teams but neither their team" in stranded
     assert "tm@example.org" in stranded
 
 

@@ -10,10 +10,11 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
 
+from ptrack.notifiers.registry import channel_set as available_channels
+from ptrack.notifiers.registry import choose_channel
 from ptrack.tracker.config import Config
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.outbox.doctor import Check
-from ptrack.tracker.outbox.routing import available_channels, choose_channel
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import reach_queries as rq
@@ -61,16 +62,16 @@ def channel_checks(config: Config, people: Sequence[rq.PersonChannel]) -> list[C
 def _teams_without_webhook(config: Config, people: Sequence[rq.PersonChannel], available: dict[str, str],
                            webhooks: set[str]) -> Check | None:
     """People routed to a Teams channel that has no default webhook (`webhook_env`) while their team has none:
-    every message to them would fail."""
+    Teams refuses every message to them, which then falls back to another channel."""
     defaults = {name for name, c in config.channels.items() if c.settings.get("webhook_env")}
     stranded = [p.email for p in people
                 if available.get(channel := choose_channel(p.channel, p.team in webhooks, available)) == "teams"
                 and channel not in defaults and p.team not in webhooks]
     if not stranded:
         return None
-    return Check("people on Teams", False, f"{len(stranded)} people get their messages in Teams but neither their "
-                 f"team nor the Teams channel has a Workflows webhook: {listed(stranded)}; add teams_webhook_env "
-                 "for their team or webhook_env for the channel (docs/channels.md)")
+    return Check("people on Teams", False, f"{len(stranded)} people chose Teams but neither their team nor the "
+                 f"Teams channel has a Workflows webhook: {listed(stranded)}; their messages fall back to email or "
+                 "the folder. Add teams_webhook_env for their team or webhook_env for the channel (docs/channels.md)")
 
 
 def recipients_check(store: Store, config: Config, ruleset: RuleSet, today: date) -> Check:
