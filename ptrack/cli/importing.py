@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -60,6 +61,7 @@ def import_files(
         reports = services.import_paths(
             s.store, paths, fmt=fmt, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
             connected_person_place_codes=s.config.import_settings.connected_person_place_codes, progress=progress,
+            now=datetime.now(UTC),  # the clock is read at the edge: an import happens now, whatever --as-of
         )
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
@@ -92,7 +94,8 @@ def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFor
     if len(paths) > 1:
         raise UsageError("import --drop-folder: give at most one folder")
     s = state(ctx)
-    report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None)
+    report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None,
+                                now=datetime.now(UTC))
     if report_format is ReportFormat.json:
         output.write_json({"folder": report.folder, "started_at": report.started_at,
                            "files": [vars(f) for f in report.files]})

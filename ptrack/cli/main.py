@@ -15,6 +15,7 @@ import typer
 from ptrack.calendars import CalendarError
 from ptrack.cli import (
     calendar,
+    coverage,
     daemon,
     deadlines,
     demo,
@@ -71,6 +72,7 @@ app.command("import")(importing.import_files)
 app.command("discrepancies")(discrepancies.discrepancies)
 app.command("deadlines")(deadlines.list_deadlines)
 app.command("explain")(deadlines.explain)
+app.command("coverage")(coverage.coverage)
 app.command("recompute")(setup.recompute)
 app.command("demo")(demo.demo)
 app.add_typer(rules.app, name="rules")

@@ -11,19 +11,22 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.coverage import RuleCoverage, judge
+from ptrack.tracker.coverage import untracked_rules as untracked_of
 from ptrack.tracker.errors import CalendarError, PtrackError
 from ptrack.tracker.importing import ImportReport, plan
 from ptrack.tracker.importing.formats import Context
 from ptrack.tracker.importing.load import import_file
-from ptrack.tracker.model import Case, Status, Timeline
-from ptrack.tracker.rules import RuleSet, compute
+from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
+from ptrack.tracker.rules import RuleSet, compute, compute_case
 from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store
+from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.engine import create_store_engine
@@ -46,15 +49,17 @@ def import_paths(
     calendar: WorkingDayCalendar,
     connected_person_place_codes: Collection[str] = (),
     progress: Callable[[str, int], None] | None = None,
+    now: datetime | None = None,
 ) -> list[ImportReport]:
     """Import files (cases before people before events), then recompute the cases they touched as of `today`.
     Every header is checked before anything is written; a file that cannot be read as a whole raises
     `ImportFileError` after the files before it have been imported and recomputed. `progress(file, rows)` is
     called while a file loads; SSDA903 PLACE codes in `connected_person_place_codes` are connected-person
-    placements (config `import.connected_person_place_codes`)."""
+    placements (config `import.connected_person_place_codes`). `now` is the instant of the import (the caller's
+    clock; None: noon UTC on `today`), recorded on its batches and as the last successful import."""
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
-        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress)
+        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now)
     reports: list[ImportReport] = []
     succeeded = False
     try:
@@ -63,7 +68,7 @@ def import_paths(
         succeeded = True
     finally:
         if not dry_run and reports:
-            _recompute_imported(store, reports, ruleset, calendar, today, succeeded)
+            _recompute_imported(store, reports, ruleset, calendar, today, succeeded, ctx.instant)
     return reports
 
 
@@ -74,17 +79,19 @@ def _recompute_imported(
     calendar: WorkingDayCalendar,
     today: date,
     succeeded: bool,
+    now: datetime,
 ) -> None:
     affected = set().union(*(r.affected_cases for r in reports))
     if affected:
-        recompute(store, ruleset, calendar, today, affected)
+        recompute(store, ruleset, calendar, today, affected, now)
     with store.transaction("recording the import") as conn:
         for report in reports:
             report.cases_recomputed = len(report.affected_cases)
             if report.batch_id is not None:
                 w.finish_batch(conn, report.batch_id, cases_recomputed=report.cases_recomputed)
+                cq.record_supply(conn, report.source, report.event_kinds, now)
         if succeeded:
-            w.set_meta(conn, {META_LAST_IMPORT: datetime.now(UTC).isoformat(timespec="seconds")})
+            w.set_meta(conn, {META_LAST_IMPORT: now.isoformat(timespec="seconds")})
 
 
 def recompute(
@@ -93,10 +100,13 @@ def recompute(
     calendar: WorkingDayCalendar,
     as_of: date,
     case_ids: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> RecomputeReport:
-    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history."""
+    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history.
+    `now` stamps the rows written (the caller's clock; None: noon UTC on `as_of`)."""
     ids = None if case_ids is None else sorted(set(case_ids))
-    report = RecomputeReport(as_of, ruleset.version, calendar.version)
+    computed_at = now or datetime.combine(as_of, time(12), UTC)
+    report = RecomputeReport(as_of, ruleset.version, calendar.version, computed_at=computed_at)
     cases = len(ids) if ids is not None else count_cases(store)
     workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
     report.workers = workers
@@ -180,13 +190,35 @@ def query_deadlines(
     team: str | None = None,
     worker: str | None = None,
     statuses: Collection[Status | str] | None = None,
+    untracked: Collection[str] = (),
 ) -> list[DeadlineRow]:
-    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date."""
+    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date. The
+    deadlines of `untracked` rules (`untracked_rules`) show as `untracked` unless met."""
     wanted = {Status(s) for s in statuses} if statuses else None
     with store.reading("querying deadlines") as conn:
         return q.query_deadlines(
-            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted
+            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted,
+            untracked=frozenset(untracked),
         )
+
+
+def coverage(store: Store, ruleset: RuleSet, complete_sources: Collection[str] = ()) -> list[RuleCoverage]:
+    """`ptrack coverage`: per active rule, the evidence it needs, who has supplied it, and the verdict."""
+    with store.reading("counting the events each source supplied") as conn:
+        return judge(ruleset, cq.live_supply(conn), complete_sources)
+
+
+def untracked_rules(store: Store, ruleset: RuleSet, complete_sources: Collection[str] = ()) -> frozenset[str]:
+    """The active rules no source supplies evidence for: their deadlines are shown, never nagged or counted."""
+    with store.reading("reading which event kinds have arrived") as conn:
+        return untracked_of(judge(ruleset, cq.cached_supply(conn), complete_sources))
+
+
+def ignored_events(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date, case_id: str
+) -> list[IgnoredEvent]:
+    """The events of one case that no deadline used on `as_of`, each with the reason (SPEC §4.1)."""
+    return compute_case(case_timeline(store, case_id), ruleset, calendar, as_of).ignored
 
 
 def case_timeline(store: Store, case_id: str) -> Timeline:
@@ -214,6 +246,8 @@ __all__ = [
     "RecomputeReport",
     "Store",
     "case_timeline",
+    "coverage",
+    "ignored_events",
     "import_paths",
     "init_database",
     "last_import",
@@ -222,4 +256,5 @@ __all__ = [
     "open_store",
     "query_deadlines",
     "recompute",
+    "untracked_rules",
 ]

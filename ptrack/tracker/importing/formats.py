@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -33,6 +33,13 @@ class Context:
     connected_place_codes: frozenset[str] = frozenset()
     # Called with the rows read so far while a file loads (a progress bar on a terminal).
     progress: Callable[[str, int], None] | None = None
+    # The instant of the import (batches, history): passed in by the caller, never read from the wall clock
+    # here; None stands for noon UTC on `today`.
+    now: datetime | None = None
+
+    @property
+    def instant(self) -> datetime:
+        return self.now or datetime.combine(self.today, time(12), UTC)
 
 
 class RowError(Exception):

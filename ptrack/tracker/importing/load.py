@@ -4,7 +4,6 @@ rolls back) and its batch is recorded as failed; a dry run does everything and t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ class _Rollback(Exception):
 
 
 def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_run: bool) -> ImportReport:
-    report = ImportReport(file=path.name, format=fmt.name, sha256=file_sha256(path), dry_run=dry_run)
+    report = ImportReport(file=path.name, format=fmt.name, sha256=file_sha256(path), dry_run=dry_run,
+                          source=fmt.source)
     if dry_run:
         try:
             with store.transaction(f"importing {path.name} (dry run)") as conn:
@@ -39,23 +39,24 @@ def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_
             pass
         return report
     with store.transaction(f"recording the import of {path.name}") as conn:
-        report.batch_id = w.begin_batch(conn, path.name, report.sha256, fmt.name, datetime.now(UTC))
+        report.batch_id = w.begin_batch(conn, path.name, report.sha256, fmt.name, ctx.instant)
     try:
         with store.transaction(f"importing {path.name}") as conn:
             _load(conn, path, fmt, ctx, report, report.batch_id)
-            w.finish_batch(conn, report.batch_id, **_batch_values(report, "rejects" if report.has_rejects else "ok"))
+            w.finish_batch(conn, report.batch_id,
+                           **_batch_values(report, "rejects" if report.has_rejects else "ok", ctx))
     except PtrackError as exc:
         with store.transaction(f"recording the failed import of {path.name}") as conn:
-            w.finish_batch(conn, report.batch_id, status="failed", message=str(exc), finished_at=datetime.now(UTC))
+            w.finish_batch(conn, report.batch_id, status="failed", message=str(exc), finished_at=ctx.instant)
         raise
     return report
 
 
-def _batch_values(report: ImportReport, status: str) -> dict[str, object]:
+def _batch_values(report: ImportReport, status: str, ctx: Context) -> dict[str, object]:
     return {
         "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
         "rows_unchanged": report.rows_unchanged, "rows_corrected": report.rows_corrected,
-        "rows_rejected": report.rows_rejected, "status": status, "finished_at": datetime.now(UTC),
+        "rows_rejected": report.rows_rejected, "status": status, "finished_at": ctx.instant,
     }
 
 
@@ -85,7 +86,7 @@ def _load(
 def _load_records(
     conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
 ) -> None:
-    writer = EventWriter(conn, fmt.source, batch_id, datetime.now(UTC))
+    writer = EventWriter(conn, fmt.source, batch_id, ctx.instant)
     chunk = _Chunk()
     by_type, rejects = chunk.by_type, chunk.rejects
     analyze_at = ANALYZE_FROM
@@ -133,8 +134,13 @@ def _flush(conn: Connection, writer: EventWriter, chunk: _Chunk, report: ImportR
         counts.add(w.upsert_people(conn, chunk.people))
     if chunk.events:
         counts.add(writer.write(chunk.events))
+        kinds = report.event_kinds
+        for event in chunk.events:
+            last = kinds.get(event.kind)
+            if last is None or event.date > last:
+                kinds[event.kind] = event.date
     if chunk.dues:
-        counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id))
+        counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id, writer.now))
     report.rows_loaded += counts.loaded
     report.rows_unchanged += counts.unchanged
     report.rows_corrected += counts.corrected

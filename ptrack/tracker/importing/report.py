@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 MAX_REJECTS_KEPT = 1000  # in the report; every reject is stored in `rejected_rows`
 
@@ -38,6 +39,8 @@ class ImportReport:
     cases_recomputed: int = 0
     rejects: list[Reject] = field(default_factory=list)
     affected_cases: set[str] = field(default_factory=set, repr=False)
+    source: str = ""  # where its events come from (`ptrack coverage`)
+    event_kinds: dict[str, date] = field(default_factory=dict, repr=False)  # kind -> latest event date read
 
     @property
     def has_rejects(self) -> bool:

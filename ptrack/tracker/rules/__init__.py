@@ -2,7 +2,7 @@
 
 from ptrack.tracker.rules.accounting import CaseResult
 from ptrack.tracker.rules.engine import compute, compute_case
-from ptrack.tracker.rules.explain import explain
+from ptrack.tracker.rules.explain import explain, explain_ignored
 from ptrack.tracker.rules.packs import DEFAULT_SETTINGS, Rule, RuleSet, available_packs, load_ruleset, packs_dir
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "compute",
     "compute_case",
     "explain",
+    "explain_ignored",
     "load_ruleset",
     "packs_dir",
 ]

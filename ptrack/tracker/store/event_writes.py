@@ -36,6 +36,7 @@ _SQLITE_INSERT = (f"INSERT INTO events ({_NAMES}) VALUES ({', '.join('?' for _ i
 _PG_COPY = f"COPY events ({_NAMES}) FROM STDIN"
 _PG_LOOKUP = "SELECT event_id, id, content_hash FROM events WHERE source = %s AND event_id = ANY(%s)"
 _UPDATED = [c for c in COLUMNS if c not in ("source", "event_id")]
+_HISTORY_KEPT = frozenset(COLUMNS)  # what event_history keeps of a replaced version
 
 Row = tuple[Any, ...]
 Stored = dict[str, tuple[int, str]]  # event_id -> (row id, content hash) of rows already in the table
@@ -158,7 +159,7 @@ class EventWriter:
             old.extend(dict(r._mapping) for r in self.conn.execute(
                 select(ev).where(ev.c.id.in_(pks[i:i + LOOKUP_CHUNK]))))
         bulk_insert(self.conn, t.event_history, [
-            {**{k: v for k, v in o.items() if k != "id"}, "event_pk": o["id"],
+            {**{k: v for k, v in o.items() if k in _HISTORY_KEPT}, "event_pk": o["id"],
              "replaced_by_batch_id": self.batch_id, "replaced_at": self.now}
             for o in old
         ])
