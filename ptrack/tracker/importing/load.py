@@ -15,7 +15,7 @@ from ptrack.tracker.importing.formats import Context, FileFormat
 from ptrack.tracker.importing.reader import file_sha256
 from ptrack.tracker.importing.report import ImportReport, Reject
 from ptrack.tracker.model import Case, Event, Person
-from ptrack.tracker.store import Store, WriteCounts, extracts
+from ptrack.tracker.store import Store, WriteCounts, extracts, facts
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.event_writes import EventWriter
 
@@ -117,6 +117,8 @@ def _load_records(
                 analyze_at *= 4
     report.rows_read = rows_read
     _flush(conn, writer, chunk, report, batch_id)
+    if batch_id is not None and report.event_kinds:
+        report.events_same_as = facts.link_same_facts(conn, batch_id, fmt.source)
     if report.rows_loaded >= ANALYZE_FROM:
         w.refresh_statistics(conn, fmt.target)
 

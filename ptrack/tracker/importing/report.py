@@ -40,6 +40,7 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list)
     affected_cases: set[str] = field(default_factory=set, repr=False)
     source: str = ""  # where its events come from (`ptrack coverage`)
+    events_same_as: int = 0  # events another source had already supplied: kept as provenance, stored once
     event_kinds: dict[str, date] = field(default_factory=dict, repr=False)  # kind -> latest event date read
 
     @property
