@@ -43,6 +43,9 @@ def import_files(
     report_format: Annotated[ReportFormat, typer.Option(
         "--format-report", help="How to print the import report.",
     )] = ReportFormat.text,
+    allow_mass_void: Annotated[bool, typer.Option(
+        "--allow-mass-void", help="Let a full extract void more than import.max_void_share of its events.",
+    )] = False,
 ) -> None:
     """Import files, print a report (rows read, loaded, rejected with reasons); exit 1 if any row was rejected."""
     if drop_folder:
@@ -62,6 +65,8 @@ def import_files(
             s.store, paths, fmt=fmt, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
             connected_person_place_codes=s.config.import_settings.connected_person_place_codes, progress=progress,
             now=datetime.now(UTC),  # the clock is read at the edge: an import happens now, whatever --as-of
+            full_extract=s.config.import_settings.full_extract,
+            max_void_share=s.config.import_settings.max_void_share, allow_mass_void=allow_mass_void,
         )
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
@@ -121,5 +126,13 @@ def print_reports(reports: list[ImportReport]) -> None:
             output.line(f"  rejected {reject}")
         if report.rows_rejected > len(report.rejects):
             output.line(f"  ... and {report.rows_rejected - len(report.rejects)} more rejected rows (stored)")
+        if report.events_same_as:
+            output.line(f"  {report.events_same_as} events another source had already supplied: stored once, "
+                        f"this file kept as their second provenance")
+        if report.full_extract:
+            output.line(f"  full extract: voided {report.events_voided} events no longer in it, restored "
+                        f"{report.events_restored}" + (f" ({report.void_note})" if report.void_note else ""))
+            for event_id, case_id, kind, day in report.voided:
+                output.line(f"  voided {event_id} (case {case_id}, {kind} {day.isoformat()})")
         if report.cases_recomputed:
             output.line(f"  recomputed {report.cases_recomputed} cases")

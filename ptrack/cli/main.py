@@ -22,6 +22,7 @@ from ptrack.cli import (
     digest,
     discrepancies,
     dispute,
+    events,
     importing,
     notify,
     rules,
@@ -73,6 +74,7 @@ app.command("discrepancies")(discrepancies.discrepancies)
 app.command("deadlines")(deadlines.list_deadlines)
 app.command("explain")(deadlines.explain)
 app.command("coverage")(coverage.coverage)
+app.add_typer(events.app, name="events")
 app.command("recompute")(setup.recompute)
 app.command("demo")(demo.demo)
 app.add_typer(rules.app, name="rules")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ptrack.calendars import WorkingDayCalendar
-from ptrack.tracker.config import Config
+from ptrack.tracker.config import Config, ImportConfig
 from ptrack.tracker.errors import ConfigError, PtrackError
 from ptrack.tracker.importing import ImportReport, detect_format
 from ptrack.tracker.importing.reader import file_sha256
@@ -88,7 +88,8 @@ def import_drop_folder(
     todo = [p for p in files if p not in outcomes and _detectable(p, outcomes, hashes)]
     codes = frozenset(config.import_settings.connected_person_place_codes)
     for path in _in_import_order(todo):
-        outcomes[path] = _import_one(store, path, hashes[path], ruleset, calendar, today, codes, now)
+        outcomes[path] = _import_one(store, path, hashes[path], ruleset, calendar, today, codes, now,
+                                     config.import_settings)
     for path in files:
         outcome = outcomes[path]
         _move(where, path, outcome)
@@ -112,12 +113,13 @@ def _in_import_order(paths: list[Path]) -> list[Path]:
 
 def _import_one(
     store: Store, path: Path, sha: str, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date,
-    codes: frozenset[str], now: datetime,
+    codes: frozenset[str], now: datetime, full: ImportConfig,
 ) -> FileOutcome:
     start = time.perf_counter()
     try:
         [result] = import_paths(store, [path], today=today, ruleset=ruleset, calendar=calendar,
-                                connected_person_place_codes=codes, now=now)
+                                connected_person_place_codes=codes, now=now,
+                                full_extract=full.full_extract, max_void_share=full.max_void_share)
     except PtrackError as exc:
         return FileOutcome(path.name, sha, "failed", seconds=time.perf_counter() - start, message=str(exc))
     status = "rejects" if result.has_rejects else "imported"
@@ -128,6 +130,8 @@ def _import_one(
 def report_json(report: ImportReport) -> dict[str, Any]:
     data = asdict(report)
     data.pop("affected_cases", None)
+    data["event_kinds"] = {kind: day.isoformat() for kind, day in report.event_kinds.items()}
+    data["voided"] = [[event_id, case_id, kind, day.isoformat()] for event_id, case_id, kind, day in report.voided]
     data["rejects"] = [str(r) for r in report.rejects]
     return data
 

@@ -25,13 +25,14 @@ from ptrack.tracker.importing.formats import Context
 from ptrack.tracker.importing.load import import_file
 from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
 from ptrack.tracker.rules import RuleSet, compute, compute_case
-from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store
+from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, voids
 from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.engine import create_store_engine
 from ptrack.tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
 from ptrack.tracker.store.rows import deadline_row
+from ptrack.tracker.store.voids import StoredEvent
 
 META_LAST_IMPORT = "last_successful_import_at"
 PARALLEL_FROM_CASES = 20_000  # below this, starting worker processes costs more than it saves
@@ -50,16 +51,22 @@ def import_paths(
     connected_person_place_codes: Collection[str] = (),
     progress: Callable[[str, int], None] | None = None,
     now: datetime | None = None,
+    full_extract: Collection[str] = (),
+    max_void_share: float = 0.10,
+    allow_mass_void: bool = False,
 ) -> list[ImportReport]:
     """Import files (cases before people before events), then recompute the cases they touched as of `today`.
     Every header is checked before anything is written; a file that cannot be read as a whole raises
     `ImportFileError` after the files before it have been imported and recomputed. `progress(file, rows)` is
     called while a file loads; SSDA903 PLACE codes in `connected_person_place_codes` are connected-person
     placements (config `import.connected_person_place_codes`). `now` is the instant of the import (the caller's
-    clock; None: noon UTC on `today`), recorded on its batches and as the last successful import."""
+    clock; None: noon UTC on `today`), recorded on its batches and as the last successful import. A file of a
+    format (or drop-folder subfolder) in `full_extract` voids the stored events of its source and format it no
+    longer has, unless that is more than `max_void_share` of them and `allow_mass_void` is not given."""
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
-        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now)
+        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now,
+                      frozenset(full_extract), max_void_share, allow_mass_void)
     reports: list[ImportReport] = []
     succeeded = False
     try:
@@ -214,6 +221,29 @@ def untracked_rules(store: Store, ruleset: RuleSet, complete_sources: Collection
         return untracked_of(judge(ruleset, cq.cached_supply(conn), complete_sources))
 
 
+@dataclass(frozen=True)
+class VoidResult:
+    event: StoredEvent
+    already_voided: bool
+    cases_recomputed: int
+
+
+def void_event(
+    store: Store, event_id: str, *, source: str | None, reason: str, actor: str, now: datetime, today: date,
+    ruleset: RuleSet, calendar: WorkingDayCalendar,
+) -> VoidResult:
+    """`ptrack events void`: void one event by hand (kept in history with the audit line), then recompute its
+    case. Voiding an event already voided changes nothing."""
+    if not reason.strip():
+        raise PtrackError("events void: --reason is required: say why the event is void (it goes in the audit)")
+    with store.transaction(f"voiding event {event_id}") as conn:
+        event = voids.find_event(conn, event_id, source)
+        cases = voids.void(conn, [event], reason=reason.strip(), actor=actor, batch_id=None, now=now)
+    if cases:
+        recompute(store, ruleset, calendar, today, cases, now)
+    return VoidResult(event, event.voided_at is not None, len(cases))
+
+
 def ignored_events(
     store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date, case_id: str
 ) -> list[IgnoredEvent]:
@@ -257,4 +287,5 @@ __all__ = [
     "query_deadlines",
     "recompute",
     "untracked_rules",
+    "void_event",
 ]

@@ -36,6 +36,13 @@ class Context:
     # The instant of the import (batches, history): passed in by the caller, never read from the wall clock
     # here; None stands for noon UTC on `today`.
     now: datetime | None = None
+    # Full extracts (config `[import] full_extract`): format names and drop-folder subfolders ("nightly/").
+    full_extract: frozenset[str] = frozenset()
+    max_void_share: float = 0.10
+    allow_mass_void: bool = False
+
+    def is_full_extract(self, path: Path, fmt_name: str) -> bool:
+        return fmt_name in self.full_extract or f"{path.parent.name}/" in self.full_extract
 
     @property
     def instant(self) -> datetime:

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ptrack.tracker.errors import PtrackError
+from ptrack.tracker.errors import ImportFileError, PtrackError
 from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
 from ptrack.tracker.importing.formats import Context, FileFormat
 from ptrack.tracker.importing.reader import file_sha256
-from ptrack.tracker.importing.report import ImportReport, Reject
+from ptrack.tracker.importing.report import MAX_REJECTS_KEPT, ImportReport, Reject
 from ptrack.tracker.model import Case, Event, Person
-from ptrack.tracker.store import Store, WriteCounts, extracts, facts
+from ptrack.tracker.store import Store, WriteCounts, extracts, facts, voids
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.event_writes import EventWriter
 
@@ -87,6 +87,8 @@ def _load_records(
     conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
 ) -> None:
     writer = EventWriter(conn, fmt.source, batch_id, ctx.instant)
+    report.full_extract = ctx.is_full_extract(path, fmt.name) and fmt.target == "events"
+    seen: set[str] | None = set() if report.full_extract else None
     chunk = _Chunk()
     by_type, rejects = chunk.by_type, chunk.rejects
     analyze_at = ANALYZE_FROM
@@ -107,7 +109,7 @@ def _load_records(
             last_line = line
         if pending >= CHUNK or len(rejects) >= CHUNK:
             report.rows_read = rows_read
-            _flush(conn, writer, chunk, report, batch_id)
+            _flush(conn, writer, chunk, report, batch_id, seen)
             chunk = _Chunk()
             by_type, rejects, pending = chunk.by_type, chunk.rejects, 0
             if ctx.progress is not None:
@@ -116,14 +118,43 @@ def _load_records(
                 w.refresh_statistics(conn, fmt.target)
                 analyze_at *= 4
     report.rows_read = rows_read
-    _flush(conn, writer, chunk, report, batch_id)
+    _flush(conn, writer, chunk, report, batch_id, seen)
     if batch_id is not None and report.event_kinds:
         report.events_same_as = facts.link_same_facts(conn, batch_id, fmt.source)
+    if batch_id is not None and seen is not None:
+        _apply_full_extract(conn, path, fmt, ctx, report, batch_id, seen)
     if report.rows_loaded >= ANALYZE_FROM:
         w.refresh_statistics(conn, fmt.target)
 
 
-def _flush(conn: Connection, writer: EventWriter, chunk: _Chunk, report: ImportReport, batch_id: int | None) -> None:
+def _apply_full_extract(
+    conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int, seen: set[str]
+) -> None:
+    """Void the stored events of this source and format that the full extract no longer has, restore those it
+    has again; refuse (the whole file) past the safety valve. A file with rejects voids nothing: a rejected
+    row is not a deleted event."""
+    if report.has_rejects:
+        report.void_note = "nothing voided: the file has rejected rows; fix them and import it again"
+        return
+    report.affected_cases.update(voids.restore_seen(conn, fmt.source, seen, batch_id, ctx.instant))
+    domain = voids.extract_domain(conn, fmt.source, fmt.name)
+    absent = [ev for ev in domain if ev.event_id not in seen]
+    share = len(absent) / len(domain) if domain else 0.0
+    if absent and share > ctx.max_void_share and not ctx.allow_mass_void:
+        raise ImportFileError(
+            f"{path.name}: this full extract would void {len(absent)} of {len(domain)} {fmt.source} events "
+            f"({share:.0%}), more than import.max_void_share ({ctx.max_void_share:.0%}); nothing was imported from "
+            f"it. If the case system really deleted them, import it again with --allow-mass-void")
+    report.affected_cases.update(voids.void(conn, absent, reason=f"absent from full extract {path.name}",
+                                            actor="", batch_id=batch_id, now=ctx.instant))
+    report.events_voided = len(absent)
+    report.voided = [(ev.event_id, ev.case_id, ev.kind, ev.date) for ev in absent[:MAX_REJECTS_KEPT]]
+
+
+def _flush(
+    conn: Connection, writer: EventWriter, chunk: _Chunk, report: ImportReport, batch_id: int | None,
+    seen: set[str] | None = None,
+) -> None:
     """Write by record type, cases before the events that need them (an SSDA903 XML file holds both)."""
     if batch_id is not None:
         w.add_rejects(conn, batch_id, [(r.file, r.line, r.field, r.reason) for r in chunk.rejects])
@@ -136,6 +167,8 @@ def _flush(conn: Connection, writer: EventWriter, chunk: _Chunk, report: ImportR
         counts.add(w.upsert_people(conn, chunk.people))
     if chunk.events:
         counts.add(writer.write(chunk.events))
+        if seen is not None:
+            seen.update(e.event_id for e in chunk.events)
         kinds = report.event_kinds
         for event in chunk.events:
             last = kinds.get(event.kind)

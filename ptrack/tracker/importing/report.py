@@ -41,6 +41,11 @@ class ImportReport:
     affected_cases: set[str] = field(default_factory=set, repr=False)
     source: str = ""  # where its events come from (`ptrack coverage`)
     events_same_as: int = 0  # events another source had already supplied: kept as provenance, stored once
+    full_extract: bool = False
+    events_voided: int = 0  # full extract: stored events of this source and format absent from the file
+    events_restored: int = 0  # full extract: events voided by an earlier extract, back in this one
+    voided: list[tuple[str, str, str, date]] = field(default_factory=list)  # (event_id, case, kind, date), first
+    void_note: str = ""  # why a full extract voided nothing although it was one
     event_kinds: dict[str, date] = field(default_factory=dict, repr=False)  # kind -> latest event date read
 
     @property
