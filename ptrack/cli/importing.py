@@ -126,6 +126,12 @@ def print_reports(reports: list[ImportReport]) -> None:
             output.line(f"  rejected {reject}")
         if report.rows_rejected > len(report.rejects):
             output.line(f"  ... and {report.rows_rejected - len(report.rejects)} more rejected rows (stored)")
+        for warning in report.unused:
+            output.line(f"  warning {warning}")
+        if report.events_unused > len(report.unused):
+            output.line(f"  ... and {report.events_unused - len(report.unused)} more events not used")
+        if report.unused_note:
+            output.line(f"  {report.unused_note}")
         if report.events_same_as:
             output.line(f"  {report.events_same_as} events another source had already supplied: stored once, "
                         f"this file kept as their second provenance")

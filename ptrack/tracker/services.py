@@ -23,6 +23,7 @@ from ptrack.tracker.errors import CalendarError, PtrackError
 from ptrack.tracker.importing import ImportReport, plan
 from ptrack.tracker.importing.formats import Context
 from ptrack.tracker.importing.load import import_file
+from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
 from ptrack.tracker.rules import RuleSet, compute, compute_case
 from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, voids
@@ -91,6 +92,9 @@ def _recompute_imported(
     affected = set().union(*(r.affected_cases for r in reports))
     if affected:
         recompute(store, ruleset, calendar, today, affected, now)
+    for report in reports:
+        if report.batch_id is not None and report.event_kinds:
+            _report_unused(store, report, ruleset, calendar, today)
     with store.transaction("recording the import") as conn:
         for report in reports:
             report.cases_recomputed = len(report.affected_cases)
@@ -99,6 +103,30 @@ def _recompute_imported(
                 cq.record_supply(conn, report.source, report.event_kinds, now)
         if succeeded:
             w.set_meta(conn, {META_LAST_IMPORT: now.isoformat(timespec="seconds")})
+
+
+UNUSED_CHECK_MAX_CASES = 2000  # above this, the import report says to use `ptrack explain CASE` instead
+
+
+def _report_unused(
+    store: Store, report: ImportReport, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date
+) -> None:
+    """List the events this file stored that no deadline uses (SPEC §4.1), as located warnings."""
+    with store.reading("finding the events of the import") as conn:
+        mine = q.batch_event_ids(conn, report.batch_id) if report.batch_id is not None else {}
+        if len(mine) > UNUSED_CHECK_MAX_CASES:
+            report.unused_note = (f"events not used were not listed: the file touched {len(mine)} cases (more than "
+                                  f"{UNUSED_CHECK_MAX_CASES}); `ptrack explain CASE` lists them per case")
+            return
+        timelines = [q.case_timeline(conn, case_id) for case_id in sorted(mine)]
+    for tl in timelines:
+        for item in compute_case(tl, ruleset, calendar, today).ignored:
+            if item.event_id not in mine[tl.case.case_id]:
+                continue
+            report.events_unused += 1
+            if len(report.unused) < MAX_REJECTS_KEPT:
+                report.unused.append(f"{report.file}: event {item.event_id} (case {item.case_id}, {item.kind} "
+                                     f"{item.date.isoformat()}): not used: {item.reason}")
 
 
 def recompute(

@@ -81,7 +81,9 @@ def test_missed_counts_as_a_breach_in_the_digest_of_that_week(moved: Ptrack) -> 
 def test_explain_lists_events_not_used_with_the_reason(moved: Ptrack, tmp_path: Path) -> None:
     write_events(tmp_path / "c.csv", [("M1-7", "review_held", "2024-05-08", ""),
                                       ("M1-8", "looked_after_end", "2024-05-06", "")])
-    moved(*AS_OF, "import", "c.csv")
+    imported = moved(*AS_OF, "import", "c.csv").stdout  # a warning, not a reject: exit 0, the row is stored
+    assert "warning c.csv: event M1-7 (case M1, review_held 2024-05-08): not used: outside any period of care" \
+        in imported
     out = moved(*AS_OF, "explain", "M1").stdout
     assert "Events not used (1):" in out and "review_held" in out and "outside any period of care" in out
 

@@ -119,6 +119,16 @@ def case_timeline(conn: Connection, case_id: str) -> Timeline:
     return timelines_for(conn, [case], contiguous=False)[0]
 
 
+def batch_event_ids(conn: Connection, batch_id: int) -> dict[str, set[str]]:
+    """case -> the ids of the events one import batch wrote (new or corrected), read into timelines."""
+    e = t.events.c
+    out: dict[str, set[str]] = {}
+    stmt = select(e.case_id, e.event_id).where(e.batch_id == batch_id, e.same_as.is_(None), e.voided_at.is_(None))
+    for case_id, event_id in conn.execute(stmt):
+        out.setdefault(case_id, set()).add(event_id)
+    return out
+
+
 def stale_case_ids(conn: Connection, ruleset_version: str, calendar_version: str) -> list[str]:
     """Cases with any deadline computed under another rule set or calendar: what a config or calendar change
     leaves to recompute."""
