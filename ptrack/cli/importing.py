@@ -18,6 +18,7 @@ from ptrack.cli.state import UsageError, state
 from ptrack.tracker import services
 from ptrack.tracker.drop_folder import DropFolderReport, import_drop_folder, report_json
 from ptrack.tracker.importing import FAMILIES, FORMATS, ImportReport
+from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 
 PROGRESS_FROM_BYTES = 5_000_000  # files smaller than this load too fast for a bar to help
 
@@ -124,10 +125,14 @@ def print_reports(reports: list[ImportReport]) -> None:
         output.line(report.summary())
         for reject in report.rejects:
             output.line(f"  rejected {reject}")
-        if report.rows_rejected > len(report.rejects):
-            output.line(f"  ... and {report.rows_rejected - len(report.rejects)} more rejected rows (stored)")
-        for warning in report.unused:
-            output.line(f"  warning {warning}")
+        if len(report.rejects) == MAX_REJECTS_KEPT:
+            output.line("  ... and more rejected rows (all stored in rejected_rows)")
+        for field_problem in report.warnings:
+            output.line(f"  warning {field_problem} (the row is stored without it)")
+        if len(report.warnings) == MAX_REJECTS_KEPT:
+            output.line("  ... and more warnings (all stored in rejected_rows)")
+        for unused in report.unused:
+            output.line(f"  warning {unused}")
         if report.events_unused > len(report.unused):
             output.line(f"  ... and {report.events_unused - len(report.unused)} more events not used")
         if report.unused_note:

@@ -133,6 +133,8 @@ def report_json(report: ImportReport) -> dict[str, Any]:
     data["event_kinds"] = {kind: day.isoformat() for kind, day in report.event_kinds.items()}
     data["voided"] = [[event_id, case_id, kind, day.isoformat()] for event_id, case_id, kind, day in report.voided]
     data["rejects"] = [str(r) for r in report.rejects]
+    data["warnings"] = [str(r) for r in report.warnings]
+    data.pop("last_line", None)
     return data
 
 

@@ -4,6 +4,7 @@ rolls back) and its batch is recorded as failed; a dry run does everything and t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import Connection
 
 from ptrack.tracker.errors import ImportFileError, PtrackError
 from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
-from ptrack.tracker.importing.formats import Context, FileFormat
+from ptrack.tracker.importing.formats import Context, FileFormat, Record
 from ptrack.tracker.importing.reader import file_sha256
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT, ImportReport, Reject
 from ptrack.tracker.model import Case, Event, Person
@@ -61,19 +62,55 @@ def _batch_values(report: ImportReport, status: str, ctx: Context) -> dict[str, 
 
 
 class _Chunk:
-    """The records read since the last write, by type (each in file order), and the rejects."""
+    """The rows read since the last write: their records by type (each in file order), the line of each event,
+    the rows with no event (counted by their record's write), and the field rejects to store."""
 
     def __init__(self) -> None:
         self.cases: list[Case] = []
         self.details: list[CaseDetails] = []
         self.people: list[Person] = []
         self.events: list[Event] = []
+        self.event_lines: list[int] = []  # the row of each event; 0: a record inferred for an earlier row
         self.dues: list[CaseSystemDue] = []
         self.rejects: list[Reject] = []
+        self.pending = 0
         self.by_type: dict[type, list[Any]] = {
             Case: self.cases, CaseDetails: self.details, Person: self.people, Event: self.events,
             CaseSystemDue: self.dues,
         }
+        # Non-event records of rows that also give events (an SSDA903 XML child): written, but the row is
+        # counted by its events.
+        self.side: _Chunk | None = None
+
+    def add_row(self, line: int, records: list[Record], rejects: list[Reject], report: ImportReport) -> None:
+        """A row is read once; with no record it is rejected; with records and field rejects it is stored with
+        warnings (the fields named were ignored)."""
+        new_row = line > report.last_line
+        if new_row:
+            report.rows_read += 1
+            report.last_line = line
+        self.rejects += rejects
+        if not records:
+            if new_row:
+                report.rows_rejected += 1
+            for reject in rejects:
+                report.reject(reject)
+            return
+        if rejects and new_row:
+            report.rows_warned += 1
+        for reject in rejects:
+            report.warn(reject)
+        has_events = any(isinstance(r, Event) for r in records)
+        for record in records:
+            if isinstance(record, Event):
+                self.events.append(record)
+                self.event_lines.append(line if new_row else 0)
+            elif has_events:
+                self.side = self.side or _Chunk()
+                self.side.by_type[type(record)].append(record)
+            else:
+                self.by_type[type(record)].append(record)
+        self.pending += len(records)
 
 
 def _load(
@@ -90,41 +127,43 @@ def _load_records(
     report.full_extract = ctx.is_full_extract(path, fmt.name) and fmt.target == "events"
     seen: set[str] | None = set() if report.full_extract else None
     chunk = _Chunk()
-    by_type, rejects = chunk.by_type, chunk.rejects
     analyze_at = ANALYZE_FROM
-    last_line = rows_read = pending = 0
-    for item in fmt.records(path, ctx):
-        # A row is read once however many records (an SSDA903 episode gives several events) or field
-        # rejects it yields; items come in file order, and records inferred at the end repeat earlier lines.
-        if isinstance(item, Reject):
-            line = item.line
-            report.reject(item)
-            rejects.append(item)
-        else:
-            line, record = item
-            by_type[type(record)].append(record)
-            pending += 1
-        if line > last_line:
-            rows_read += 1
-            last_line = line
-        if pending >= CHUNK or len(rejects) >= CHUNK:
-            report.rows_read = rows_read
+    for line, records, rejects in _rows(fmt.records(path, ctx)):
+        chunk.add_row(line, records, rejects, report)
+        if chunk.pending >= CHUNK or len(chunk.rejects) >= CHUNK:  # only between rows: a row is never split
             _flush(conn, writer, chunk, report, batch_id, seen)
             chunk = _Chunk()
-            by_type, rejects, pending = chunk.by_type, chunk.rejects, 0
             if ctx.progress is not None:
-                ctx.progress(path.name, rows_read)
-            if report.rows_loaded >= analyze_at:  # keep the planner's idea of the table's size current
+                ctx.progress(path.name, report.rows_read)
+            if report.events_created >= analyze_at:  # keep the planner's idea of the table's size current
                 w.refresh_statistics(conn, fmt.target)
                 analyze_at *= 4
-    report.rows_read = rows_read
     _flush(conn, writer, chunk, report, batch_id, seen)
     if batch_id is not None and report.event_kinds:
         report.events_same_as = facts.link_same_facts(conn, batch_id, fmt.source)
     if batch_id is not None and seen is not None:
         _apply_full_extract(conn, path, fmt, ctx, report, batch_id, seen)
-    if report.rows_loaded >= ANALYZE_FROM:
+    if report.events_created >= ANALYZE_FROM:
         w.refresh_statistics(conn, fmt.target)
+
+
+def _rows(items: Iterable[tuple[int, Record] | Reject]) -> Iterator[tuple[int, list[Record], list[Reject]]]:
+    """The items of one row together: a row can give several records (an SSDA903 episode: period start,
+    placement start, placement end, period end) and several field rejects. Items come in file order; records
+    inferred at the end of a file repeat earlier lines and come as rows of their own."""
+    line, records, rejects = 0, [], []  # type: tuple[int, list[Record], list[Reject]]
+    for item in items:
+        at = item.line if isinstance(item, Reject) else item[0]
+        if at != line and (records or rejects):
+            yield line, records, rejects
+            records, rejects = [], []
+        line = at
+        if isinstance(item, Reject):
+            rejects.append(item)
+        else:
+            records.append(item[1])
+    if records or rejects:
+        yield line, records, rejects
 
 
 def _apply_full_extract(
@@ -158,15 +197,15 @@ def _flush(
     """Write by record type, cases before the events that need them (an SSDA903 XML file holds both)."""
     if batch_id is not None:
         w.add_rejects(conn, batch_id, [(r.file, r.line, r.field, r.reason) for r in chunk.rejects])
-    counts = WriteCounts()
-    if chunk.cases:
-        counts.add(w.upsert_cases(conn, chunk.cases))
-    if chunk.details:
-        counts.add(extracts.merge_case_details(conn, chunk.details))
-    if chunk.people:
-        counts.add(w.upsert_people(conn, chunk.people))
+    if chunk.side is not None:
+        report.affected_cases |= _write_records(conn, chunk.side, writer, batch_id).affected_cases
+    counts = _write_records(conn, chunk, writer, batch_id)  # rows without events: one record per row
     if chunk.events:
-        counts.add(writer.write(chunk.events))
+        outcomes: list[str] = []
+        written = writer.write(chunk.events, outcomes)
+        report.events_created += written.loaded
+        report.affected_cases |= written.affected_cases
+        _count_event_rows(report, chunk.event_lines, outcomes)
         if seen is not None:
             seen.update(e.event_id for e in chunk.events)
         kinds = report.event_kinds
@@ -174,9 +213,39 @@ def _flush(
             last = kinds.get(event.kind)
             if last is None or event.date > last:
                 kinds[event.kind] = event.date
-    if chunk.dues:
-        counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id, writer.now))
     report.rows_loaded += counts.loaded
     report.rows_unchanged += counts.unchanged
     report.rows_corrected += counts.corrected
     report.affected_cases |= counts.affected_cases
+
+
+def _write_records(conn: Connection, chunk: _Chunk, writer: EventWriter, batch_id: int | None) -> WriteCounts:
+    """The records other than events, cases first (events need them)."""
+    counts = WriteCounts()
+    if chunk.cases:
+        counts.add(w.upsert_cases(conn, chunk.cases))
+    if chunk.details:
+        counts.add(extracts.merge_case_details(conn, chunk.details))
+    if chunk.people:
+        counts.add(w.upsert_people(conn, chunk.people))
+    if chunk.dues:
+        counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id, writer.now))
+    return counts
+
+
+def _count_event_rows(report: ImportReport, lines: list[int], outcomes: list[str]) -> None:
+    """A row with events is corrected if any of its events was, loaded if any was new, else unchanged."""
+    state: dict[int, str] = {}
+    for line, outcome in zip(lines, outcomes, strict=True):
+        if line:
+            state[line] = max(state.get(line, "unchanged"), outcome, key=_RANK.__getitem__)
+    for outcome in state.values():
+        if outcome == "corrected":
+            report.rows_corrected += 1
+        elif outcome == "loaded":
+            report.rows_loaded += 1
+        else:
+            report.rows_unchanged += 1
+
+
+_RANK = {"unchanged": 0, "loaded": 1, "corrected": 2}

@@ -35,9 +35,13 @@ class ImportReport:
     rows_loaded: int = 0
     rows_unchanged: int = 0
     rows_corrected: int = 0
-    rows_rejected: int = 0
+    rows_rejected: int = 0  # rows not stored
+    rows_warned: int = 0  # rows stored with a field ignored (among loaded, unchanged, corrected)
+    events_created: int = 0  # new events (a row can give several, an SSDA903 episode up to four)
     cases_recomputed: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)  # field problems of stored rows, the first 1,000
+    last_line: int = field(default=0, repr=False)
     affected_cases: set[str] = field(default_factory=set, repr=False)
     source: str = ""  # where its events come from (`ptrack coverage`)
     events_same_as: int = 0  # events another source had already supplied: kept as provenance, stored once
@@ -58,13 +62,17 @@ class ImportReport:
         return self.rows_rejected > 0
 
     def reject(self, item: Reject) -> None:
-        self.rows_rejected += 1
         if len(self.rejects) < MAX_REJECTS_KEPT:
             self.rejects.append(item)
+
+    def warn(self, item: Reject) -> None:
+        if len(self.warnings) < MAX_REJECTS_KEPT:
+            self.warnings.append(item)
 
     def summary(self) -> str:
         verb = "would load" if self.dry_run else "loaded"
         return (
             f"{self.file} ({self.format}): {self.rows_read} rows read, {verb} {self.rows_loaded}, "
             f"unchanged {self.rows_unchanged}, corrected {self.rows_corrected}, rejected {self.rows_rejected}"
+            f"; {self.rows_warned} stored with warnings; {self.events_created} events created"
         )
