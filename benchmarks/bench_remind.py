@@ -20,9 +20,9 @@ commit per case; extrapolated to all cases and labelled so.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -33,9 +33,10 @@ from benchmarks.bench_recompute_full import _load as load_caseload
 from benchmarks.report import Figure, TreePeakRss, cpu_seconds, log, time_figure, timed
 from benchmarks.workload import AS_OF, Setup, default_setup, extrapolate, shape, sqlite_url
 from ptrack.tracker.config import Config
+from ptrack.tracker.outbox.messages import item_fragment, reminder_payload
 from ptrack.tracker.outbox.service import policy_settings, remind, rule_notices
-from ptrack.tracker.policy import decide
-from ptrack.tracker.policy.content import payload_items
+from ptrack.tracker.policy import Router
+from ptrack.tracker.policy.types import MessageKey
 from ptrack.tracker.policy.window import LONDON
 from ptrack.tracker.services import recompute
 from ptrack.tracker.store import init_database, open_store
@@ -91,18 +92,25 @@ def _naive(url: str, case_ids: list[str], config: Config, setup: Any, now: datet
         for cid in case_ids:
             with engine.begin() as conn:
                 items = _case_items(conn, cid, rules)
-                plan = decide(items, [], setup.calendar, settings, now)
-                for m in plan.messages:
-                    keys = [d.dedup_key for d in m.items]
+                router = Router([], setup.calendar, settings, now)
+                groups: dict[Any, list[Any]] = defaultdict(list)
+                for d, item, group in router.select(router.route(items), ()).owed:
+                    groups[group].append((d, item))
+                for (recipient, cover_for, kind, not_before, reason), pairs in groups.items():
+                    keys = [d.dedup_key for d, _ in pairs]
                     if any(conn.execute(select(n.outbox_items.c.id).where(n.outbox_items.c.dedup_key == k)).first()
                            for k in keys):
                         continue
+                    key = MessageKey(recipient, cover_for, kind, router.today)
+                    for k in keys:
+                        key.add(k)
                     mid = conn.execute(insert(n.outbox_messages).values(
-                        dedup_key=m.dedup_key, kind=m.kind.value, recipient_email=m.recipient, channel="folder",
-                        owed_on=m.owed_on, payload=json.dumps({"items": payload_items(m.open_items, "")}),
-                        reason=m.reason.value, status="pending", not_before=m.not_before,
-                        next_attempt_at=m.not_before, created_at=now, updated_at=now)).inserted_primary_key[0]
-                    for d in m.items:
+                        dedup_key=key.hexdigest(), kind=kind.value, recipient_email=recipient, channel="folder",
+                        owed_on=router.today, payload=reminder_payload([item_fragment(i, "") for _, i in pairs],
+                                                                       "", ""),
+                        reason=reason.value, status="pending", not_before=not_before,
+                        next_attempt_at=not_before, created_at=now, updated_at=now)).inserted_primary_key[0]
+                    for d, _ in pairs:
                         conn.execute(insert(n.outbox_items).values(
                             dedup_key=d.dedup_key, message_id=mid, person_email=d.person, case_id=d.case_id,
                             deadline_key=d.deadline_key, rule_id=d.rule_id, kind=d.kind.value, stage=d.stage,

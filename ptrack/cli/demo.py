@@ -93,7 +93,8 @@ def demo(
     output.line()
     titles = rule_titles(ruleset)
     print_digest(weekly, titles, items=5)
-    (directory / "digest.html").write_text(render.as_html(weekly, titles, config.local_authority), encoding="utf-8")
+    (directory / "digest.html").write_text(render.as_html(weekly, titles, config.local_authority,
+                                                                link=config.link_for), encoding="utf-8")
     output.line(f"The weekly digest as the managers' email: {directory / 'digest.html'}")
     output.line()
     output.line(f"Explore: ptrack --db {url} deadlines --status all")

@@ -51,7 +51,7 @@ def digest(
     elif fmt is DigestFormat.json:
         output.write_json(render.as_json(d))
     elif fmt is DigestFormat.html:
-        sys.stdout.write(render.as_html(d, titles, s.config.local_authority))
+        sys.stdout.write(render.as_html(d, titles, s.config.local_authority, link=s.config.link_for))
     else:
         print_digest(d, titles)
 

@@ -76,7 +76,9 @@ def print_remind(report: RemindReport) -> None:
     d = report.dispatched
     if d is not None:
         output.line(f"sent {d.sent}, retrying {d.retrying}, failed {d.failed}, dead {d.dead}, "
-                    f"released {d.released}, admin alerts {d.alerts}")
+                    f"released {d.released}, rerouted {d.rerouted}, reclaimed {d.reclaimed}, admin alerts {d.alerts}")
+        for person, reason in sorted(d.refused.items()):
+            output.line(f"could not reach {person}: {reason}")
         for channel, reason in sorted(d.broken.items()):
             output.line(f"channel {channel} is broken: {reason}; fix it, then `ptrack outbox retry --channel "
                         f"{channel}`")

@@ -3,9 +3,10 @@
 The app registration needs the application permission `Mail.Send`, which an Exchange Online application access
 policy restricts to the one sender mailbox (docs/channels.md). The msal `ConfidentialClientApplication` is built
 on first use (it reads the tenant's OpenID configuration over the network) and kept with its token cache, so a
-token is fetched once an hour, not once a message. The authority and Graph base URLs are configurable: national
-clouds, proxies and the tests' local HTTPS servers. The client secret and the access token never appear in an
-error or a log line.
+token is fetched once an hour, not once a message. The token request and the sendMail POST each finish within
+`timeout` or fail as timed out. A 400 from sendMail (`ErrorInvalidRecipients`) fails that message only. The
+authority and Graph base URLs are configurable: national clouds, proxies and the tests' local HTTPS servers.
+The client secret and the access token never appear in an error or a log line.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import msal
 import requests
 from msal.exceptions import MsalServiceError
 
+from ptrack.notifiers._deadline import run_within
 from ptrack.notifiers._http import post_json, ssl_context, status_error
 from ptrack.notifiers.base import DeliveryError, Message, redact
-from ptrack.notifiers.content import html_body
+from ptrack.notifiers.render import html_body, subject
 
 log = logging.getLogger(__name__)
 DEFAULT_AUTHORITY_BASE_URL = "https://login.microsoftonline.com"
@@ -68,7 +70,8 @@ class GraphMailNotifier:
         what = f"graph {self.name}: token"
         scope = f"{self.graph_base_url}/.default"
         try:
-            result = self._application().acquire_token_for_client(scopes=[scope])
+            result = run_within(self.timeout, lambda: self._application().acquire_token_for_client(scopes=[scope]),
+                                what)
         except DeliveryError:
             raise
         except (requests.RequestException, OSError) as exc:
@@ -99,8 +102,10 @@ class GraphMailNotifier:
     def _network_error(self, what: str, exc: BaseException) -> DeliveryError:
         response = getattr(exc, "response", None)
         if isinstance(exc, requests.HTTPError) and response is not None:
-            return status_error(response.status_code, dict(response.headers), response.content or b"",
-                                self.secrets, what)
+            error = status_error(response.status_code, dict(response.headers), response.content or b"",
+                                 self.secrets, what)
+            error.recipient = False  # the token endpoint: the channel's fault, whatever the status
+            return error
         if isinstance(exc, requests.exceptions.SSLError):
             return DeliveryError(f"{what}: the authority's TLS certificate is not trusted", retryable=False)
         if isinstance(exc, requests.Timeout):
@@ -146,7 +151,7 @@ def mail(message: Message) -> dict[str, Any]:
     """The sendMail body: subject, HTML body, one recipient; saved to Sent Items for the audit trail."""
     return {
         "message": {
-            "subject": message.subject,
+            "subject": subject(message),
             "body": {"contentType": "HTML", "content": html_body(message)},
             "toRecipients": [{"emailAddress": {"address": message.recipient_email}}],
             "internetMessageHeaders": [{"name": "X-Ptrack-Kind", "value": message.kind}],

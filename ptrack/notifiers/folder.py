@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ptrack.notifiers.base import DeliveryError, Message
-from ptrack.notifiers.content import days_phrase, plain_text
+from ptrack.notifiers.render import days_phrase, due_phrase, plain_text, subject
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -57,18 +57,23 @@ def _record(message: Message) -> dict[str, Any]:
         "recipient_slack_id": message.recipient_slack_id,
         "team": message.team,
         "cover_for": message.cover_for,
-        "subject": message.subject,
-        "text": message.text,
+        "council": message.council,
+        "subject": subject(message),
+        "text": plain_text(message),
         "items": [
             {"case_id": i.case_id, "initials": i.initials, "rule_id": i.rule_id, "rule_title": i.rule_title,
-             "due": i.due.isoformat(), "days": i.days, "days_phrase": days_phrase(i.days), "link": i.link}
+             "due": i.due.isoformat(), "due_phrase": due_phrase(i),
+             "last_working_day": i.last_working_day.isoformat() if i.last_working_day else None,
+             "days": i.days, "working_days": i.working_days, "days_phrase": days_phrase(i), "worker": i.worker,
+             "link": i.link}
             for i in message.items
         ],
+        "links": [{"label": label, "url": url} for label, url in message.links],
     }
 
 
 def _text(message: Message) -> str:
-    head = f"To: {message.recipient_email}\nSubject: {message.subject}\nKind: {message.kind}\n\n"
+    head = f"To: {message.recipient_email}\nSubject: {subject(message)}\nKind: {message.kind}\n\n"
     return head + plain_text(message)
 
 

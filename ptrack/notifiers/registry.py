@@ -1,16 +1,24 @@
-"""Build every configured channel from the config and the environment (SPEC §6, §9).
+"""The one registry of a deployment's channels (SPEC §6, §9): which channels exist, which one carries a
+person's messages, and where a message or an alert goes when a channel cannot carry it.
 
-`build_notifiers(config, env)` returns one notifier per `[channels.NAME]`, keyed by NAME. Secrets are read from
-the environment variables the config names (`*_env` keys); a missing or empty variable is a `ConfigError` that
-names the variable, never a value. Teams with `teams_webhook_env` are served by the `teams_workflow` channel, and
-get one named "teams" when the config has none. With no channel configured at all, the folder channel
-(`outbox/`) is the embedded default, so the product works out of the box.
+`channel_set(config)` names every channel and its family (folder, email, slack, teams): one per
+`[channels.NAME]`; "teams" for team webhooks when no Teams channel is configured; "folder" (`outbox/`) when no
+channel is configured at all, so the product works out of the box. `build_notifiers(config, env)` builds exactly
+that set. Secrets are read from the environment variables the config names (`*_env` keys); a missing or empty
+variable is a `ConfigError` that names the variable, never a value.
+
+Routing: a person's `channel` (people.csv) picks the channel; a team with a Teams webhook gets its team's
+messages in Teams; otherwise the folder, then email, then whatever exists (`choose_channel`). Fallback: a
+message refused for its recipient (an unknown Slack user, an SMTP 550) goes to the person's next reachable
+channel in `FALLBACK_FAMILIES` (email, then the folder: `fallback_for`); an admin alert about a broken channel
+goes through another working one, the folder first (`alert_via`). The dispatcher always has a folder channel
+(`with_fallback`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,20 +32,81 @@ from ptrack.tracker.config import ChannelConfig, Config
 from ptrack.tracker.errors import ConfigError
 
 DEFAULT_FOLDER = "outbox"
+FALLBACK = "folder"
 TEAMS_KINDS = ("teams_workflow", "teams")
+KIND_FAMILY = {"folder": "folder", "smtp": "email", "graph": "email", "slack": "slack", "teams": "teams",
+               "teams_workflow": "teams"}
+FALLBACK_FAMILIES = ("email", "folder")  # a person's other reachable channels, in order
+
+
+def channel_set(config: Config) -> dict[str, str]:
+    """Channel name -> family, for every channel the deployment has (no secrets needed)."""
+    out = {name: KIND_FAMILY.get(c.kind, c.kind) for name, c in config.channels.items()}
+    if any(t.teams_webhook_env for t in config.teams.values()) and "teams" not in out.values():
+        out["teams"] = "teams"
+    if not config.channels:
+        out[FALLBACK] = "folder"
+    return out
 
 
 def build_notifiers(config: Config, env: Mapping[str, str] = os.environ) -> dict[str, Notifier]:
-    """One notifier per configured channel (plus the implicit ones above), keyed by channel name."""
+    """One notifier per channel of `channel_set(config)`, keyed by channel name."""
     out: dict[str, Notifier] = {}
-    for name, channel in config.channels.items():
-        out[name] = _build(_Settings(config, channel, env), config)
-    team_webhooks = _team_webhooks(config, env)
-    if team_webhooks and not any(c.kind in TEAMS_KINDS for c in config.channels.values()):
-        out.setdefault("teams", TeamsWorkflowNotifier("teams", team_webhooks=team_webhooks))
-    if not config.channels:
-        out["folder"] = FolderNotifier("folder", Path(DEFAULT_FOLDER))
+    for name in channel_set(config):
+        channel = config.channels.get(name)
+        if channel is not None:
+            out[name] = _build(_Settings(config, channel, env), config)
+        elif name == FALLBACK:
+            out[name] = FolderNotifier(name, Path(DEFAULT_FOLDER))
+        else:
+            out[name] = TeamsWorkflowNotifier(name, team_webhooks=_team_webhooks(config, env))
     return out
+
+
+def choose_channel(preference: str, team_has_webhook: bool, available: Mapping[str, str]) -> str:
+    """The channel for a person whose people.csv `channel` is `preference`."""
+    if preference in available:
+        return preference
+    for family in (preference, "teams" if team_has_webhook else "", "folder", "email", "slack", "teams"):
+        for name, fam in available.items():
+            if family and fam == family:
+                return name
+    return FALLBACK
+
+
+def family_of(notifier: Notifier) -> str:
+    return KIND_FAMILY.get(str(getattr(notifier, "kind", "")), str(getattr(notifier, "kind", "")))
+
+
+def with_fallback(notifiers: Mapping[str, Notifier], path: Path = Path(DEFAULT_FOLDER)) -> Mapping[str, Notifier]:
+    """`notifiers`, plus the folder channel at `path` when none is configured."""
+    if FALLBACK in notifiers or any(isinstance(n, FolderNotifier) for n in notifiers.values()):
+        return notifiers
+    return {**notifiers, FALLBACK: FolderNotifier(FALLBACK, path)}
+
+
+def fallback_for(failed: str, notifiers: Mapping[str, Notifier], unusable: Collection[str]) -> str | None:
+    """The person's next reachable channel after `failed` refused their message: email, then the folder
+    (never back to the failed channel's family, never a broken channel); None when there is none left."""
+    families = {name: family_of(n) for name, n in notifiers.items()}
+    order = list(FALLBACK_FAMILIES)
+    failed_family = families.get(failed, "")
+    later = order[order.index(failed_family) + 1:] if failed_family in order else order
+    for family in later:
+        for name, fam in families.items():
+            if fam == family and name != failed and name not in unusable:
+                return name
+    return None
+
+
+def alert_via(broken: str, notifiers: Mapping[str, Notifier], unusable: Collection[str]) -> str:
+    """A working channel other than `broken` for an admin alert: a folder channel first, then email."""
+    working = [name for name in notifiers if name != broken and name not in unusable]
+    for family in ("folder", "email"):
+        for name in working:
+            if family_of(notifiers[name]) == family:
+                return name
+    return working[0] if working else FALLBACK
 
 
 def _build(s: _Settings, config: Config) -> Notifier:

@@ -3,7 +3,9 @@
 The user is the person's `slack_user_id` when people.csv has one, else `users.lookupByEmail` (answers cached for
 the life of the process). slack-sdk's retry handlers are switched off: a 429 becomes a retryable `DeliveryError`
 carrying Retry-After for the outbox to honour, never a sleep in the dispatcher. The bot token never appears in
-an error or a log line (slack-sdk's own log records go through the same redaction).
+an error or a log line (slack-sdk's own log records go through the same redaction). An unknown or disabled
+user (`users_not_found`, ...) or a refused message fails that message only (`recipient=True`); a bad token or
+missing scope is the channel's fault. Each Web API call has a total deadline of `timeout`.
 """
 
 from __future__ import annotations
@@ -18,21 +20,25 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
+from ptrack.notifiers._deadline import run_within
 from ptrack.notifiers._http import retry_after, transport_error
 from ptrack.notifiers.base import DeliveryError, Message, redact
-from ptrack.notifiers.content import facts, plain_text
+from ptrack.notifiers.render import plain_text, slack_blocks
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = WebClient.BASE_URL
-PERMANENT_ERRORS = frozenset({
+PERMANENT_ERRORS = frozenset({  # the channel's own faults: the token, the app's scopes
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "no_permission",
-    "missing_scope", "users_not_found", "user_not_found", "channel_not_found", "not_in_channel",
-    "is_archived", "user_disabled", "invalid_arguments", "invalid_blocks", "msg_too_long", "no_text",
+    "missing_scope", "team_access_not_granted", "ekm_access_denied",
+})
+RECIPIENT_ERRORS = frozenset({  # this recipient or this message only: the channel works for everyone else
+    "users_not_found", "user_not_found", "user_disabled", "channel_not_found", "not_in_channel", "is_archived",
+    "cannot_dm_bot", "messages_tab_disabled", "restricted_action", "invalid_arguments", "invalid_blocks",
+    "msg_too_long", "no_text",
 })
 RETRYABLE_ERRORS = frozenset({
     "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
 })
-MAX_ITEMS = 20  # Block Kit allows 50 blocks a message; two per item plus the header
 
 _user_ids: dict[tuple[str, str, str], str] = {}  # (base_url, token digest, email) -> user id, per process
 _user_ids_lock = threading.Lock()
@@ -68,12 +74,13 @@ class SlackNotifier:
                                 retry_handlers=[], logger=_sdk_log)
         # WebClient takes whole seconds; tests and slow links want the exact figure.
         self.client.timeout = timeout  # type: ignore[assignment]
+        self.timeout = timeout  # also the whole call's deadline: slack-sdk only bounds each read
         self._token_digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
     def send(self, message: Message) -> str:
         user_id = message.recipient_slack_id or self.user_id(message.recipient_email)
         response = self._call("chat.postMessage", self.client.chat_postMessage, channel=user_id,
-                              text=plain_text(message), blocks=blocks(message), unfurl_links=False)
+                              text=plain_text(message), blocks=slack_blocks(message), unfurl_links=False)
         return f"slack:{response.get('channel', user_id)}:{response.get('ts', '')}"
 
     def user_id(self, email: str) -> str:
@@ -86,7 +93,8 @@ class SlackNotifier:
         response = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)
         user_id = str((response.get("user") or {}).get("id") or "")
         if not user_id:
-            raise DeliveryError(f"slack {self.name}: users.lookupByEmail gave no user id", retryable=False)
+            raise DeliveryError(f"slack {self.name}: users.lookupByEmail gave no user id", retryable=False,
+                                recipient=True)
         with _user_ids_lock:
             _user_ids[cache_key] = user_id
         return user_id
@@ -94,7 +102,7 @@ class SlackNotifier:
     def _call(self, method: str, call: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         what = f"slack {self.name}: {method}"
         try:
-            return call(**kwargs)
+            return run_within(self.timeout, lambda: call(**kwargs), what)
         except SlackApiError as exc:
             raise api_error(exc, what, self.secrets) from None
         except SlackClientError as exc:
@@ -113,34 +121,9 @@ def api_error(exc: SlackApiError, what: str, secrets: list[str]) -> DeliveryErro
     if status == 429 or code == "ratelimited":
         return DeliveryError(reason, retryable=True, retry_after=retry_after(response.headers or {}),
                              status=status)
-    if code in PERMANENT_ERRORS:
+    if code in RECIPIENT_ERRORS:
+        return DeliveryError(reason, retryable=False, status=status, recipient=True)
+    if code in PERMANENT_ERRORS or status in (401, 403):
         return DeliveryError(reason, retryable=False, status=status)
     retryable = status >= 500 or status == 408 or code in RETRYABLE_ERRORS
     return DeliveryError(reason, retryable=retryable, status=status)
-
-
-def blocks(message: Message) -> list[dict[str, Any]]:
-    """Block Kit: a header, the text, one section of labelled fields (and a link button) per item."""
-    out: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": message.subject[:150], "emoji": False}},
-    ]
-    if message.text.strip():
-        out.append({"type": "section", "text": {"type": "plain_text", "text": message.text.strip()[:3000]}})
-    if message.cover_for:
-        out.append({"type": "context", "elements": [
-            {"type": "plain_text", "text": f"Covering for {message.cover_for}."}]})
-    for item in message.items[:MAX_ITEMS]:
-        section: dict[str, Any] = {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*{label}*\n{_escape(value)}"} for label, value in facts(item)]}
-        if item.link:
-            section["accessory"] = {"type": "button", "text": {"type": "plain_text", "text": "Open case"},
-                                    "url": item.link, "action_id": f"open-{item.case_id}"[:255]}
-        out.extend([{"type": "divider"}, section])
-    if len(message.items) > MAX_ITEMS:
-        out.append({"type": "context", "elements": [
-            {"type": "plain_text", "text": f"… and {len(message.items) - MAX_ITEMS} more."}]})
-    return out
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ptrack.calendars import WorkingDayCalendar, england_and_wales
 from ptrack.tracker.daemon.settings import DaemonConfig, parse_daemon
@@ -105,6 +106,9 @@ DEFAULT_DISPUTE_STAGES = (
 class DisputeConfig:
     stages: tuple[DisputeStage, ...] = DEFAULT_DISPUTE_STAGES
     total_working_days: int = 20  # IRO Handbook para 6.2
+    # Where an IRO sends their decision on an overdue stage (someone with ptrack access records it); the
+    # prompt also links to the case when `deep_link` is set.
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,9 @@ class Config:
 
 
     def link_for(self, case_id: str) -> str:
-        return self.deep_link.format(case_id=case_id) if self.deep_link else ""
+        """The deep link to a case, its id URL-encoded (a case id is data: `/`, `?`, `#`, spaces and brackets
+        must not change where the link goes)."""
+        return self.deep_link.format(case_id=quote(case_id, safe="")) if self.deep_link else ""
 
 
 def resolve_config_path(
@@ -369,10 +375,11 @@ class _Parser:
 
     def disputes(self, data: Mapping[str, Any]) -> DisputeConfig:
         p = "disputes."
-        self.only(data, p, {"stages", "total_working_days"})
+        self.only(data, p, {"stages", "total_working_days", "reply_to"})
         total = self.get_int(data, "total_working_days", 20, p, minimum=1)
+        reply_to = self.get_str(data, "reply_to", "", p)
         if "stages" not in data:
-            return DisputeConfig(total_working_days=total)
+            return DisputeConfig(total_working_days=total, reply_to=reply_to)
         stages = []
         for i, item in enumerate(self.get_list(data, "stages", p)):
             key = f"{p}stages[{i}]"
@@ -386,7 +393,7 @@ class _Parser:
             stages.append(DisputeStage(name, self.get_int(item, "sla_working_days", 5, f"{key}.", minimum=1)))
         if not stages:
             raise self.fail(f"{p}stages", "must list at least one stage")
-        return DisputeConfig(tuple(stages), total)
+        return DisputeConfig(tuple(stages), total, reply_to)
 
 
 def _type(value: object) -> str:

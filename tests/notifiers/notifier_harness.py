@@ -4,6 +4,7 @@ config and environment, talking to the real local peer in `notifier_peers`. The 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ from notifier_peers import (
     SLACK_TOKEN,
     SMTP_PASSWORD,
     SMTP_USER,
+    DripServer,
     HttpPeer,
     SmtpPeer,
     closed_port,
@@ -36,18 +38,24 @@ WEBHOOK_SIG = "WEBHOOKSIGNATURE0123456789"
 CHANNELS = ["folder", "teams", "slack", "smtp", "graph"]
 
 
-def sample_message(email: str = "worker42@council.example") -> Message:
+COUNCIL = "Example Council"
+# What every channel must deliver for `sample_message` (wherever the channel puts it: text, card, blocks, HTML).
+SAMPLE_FACTS = ("CASE-1042", "J.B.", "Second CLA review", "Sun 06 Dec 2026", "Fri 04 Dec 2026", "8 working days left",
+                "https://case-system.example/child/CASE-1042", "CASE-2077", "A.K.", "3 calendar days overdue",
+                "worker7@council.example", COUNCIL)
+
+
+def sample_message(email: str = "worker42@council.example", kind: str = "escalation_manager") -> Message:
+    """Wed 25 Nov 2026: a review due on a Sunday (last working day the Friday before, 8 working days left) and
+    a health assessment 3 calendar days overdue, for a manager (so the allocated worker is named)."""
     items = (
-        MessageItem("CASE-1042", "J.B.", "cla_review_second", "Second CLA review", date(2026, 12, 2), 5,
-                    "https://case-system.example/child/CASE-1042"),
+        MessageItem("CASE-1042", "J.B.", "cla_review_second", "Second CLA review", date(2026, 12, 6), 11,
+                    "https://case-system.example/child/CASE-1042", date(2026, 12, 4), 8, "worker7@council.example"),
         MessageItem("CASE-2077", "A.K.", "health_assessment_initial", "Initial health assessment",
-                    date(2026, 11, 20), -3),
+                    date(2026, 11, 22), -3, worker="worker7@council.example"),
     )
-    return Message(
-        key=f"{email}|CASE-1042|reminder|2026-11-25", kind="reminder", recipient_email=email,
-        subject="ptrack: 2 deadlines need you", text="Two statutory deadlines are coming up or overdue.",
-        items=items, team="Children in Care 1", extra={"worker_name": PERSON_NAME},
-    )
+    return Message(key=f"{email}|CASE-1042|{kind}|2026-11-25", kind=kind, recipient_email=email, items=items,
+                   team="Children in Care 1", council=COUNCIL, extra={"worker_name": PERSON_NAME})
 
 
 @dataclass
@@ -60,6 +68,7 @@ class Harness:
     secrets: list[str] = field(default_factory=list)
     peer: HttpPeer | SmtpPeer | None = None
     retry_after_supported: bool = True
+    dripping: Callable[[], Notifier] | None = None  # the channel pointed at a peer that drips its answer
 
     def set_mode(self, mode: str) -> None:
         assert self.peer is not None
@@ -92,8 +101,16 @@ def teams_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'timeout = {CLIENT_TIMEOUT}\n[teams."Children in Care 1"]\nteams_webhook_env = "PTRACK_TEAMS_CIC1"\n')
         return notifier_from(toml, {"PTRACK_TEAMS_CIC1": url}, "teams")
 
-    secrets = [f"{peer.base}{path}", WEBHOOK_SIG]
-    yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer)
+    secrets = [f"{peer.base}{path}", WEBHOOK_SIG, path.partition("?")[2]]
+    yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer, dripping=dripping(peer, build))
+
+
+def dripping(peer: HttpPeer, build: Callable[..., Notifier]) -> Callable[[], Notifier]:
+    def make() -> Notifier:
+        peer.mode = "drip"
+        return build()
+
+    return make
 
 
 def slack_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
@@ -105,23 +122,28 @@ def slack_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'base_url = "http://127.0.0.1:{port}/api/"\ntimeout = {CLIENT_TIMEOUT}\n')
         return notifier_from(toml, {"PTRACK_SLACK_TOKEN": SLACK_TOKEN}, "chat")
 
-    yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer)
+    yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer,
+                  dripping=dripping(peer, build))
 
 
 def smtp_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = SmtpPeer(server_context(cert))
+    drip = DripServer()
 
-    def build(broken: bool = False, password: str = SMTP_PASSWORD) -> Notifier:
-        port = closed_port() if broken else peer.port
+    def build(broken: bool = False, password: str = SMTP_PASSWORD, port: int | None = None) -> Notifier:
+        port = port or (closed_port() if broken else peer.port)
         toml = (f'[channels.email]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {port}\nstarttls = true\n'
                 f'sender = "ptrack@council.example"\nusername_env = "U"\npassword_env = "P"\n'
                 f'timeout = {CLIENT_TIMEOUT}\nca_bundle = "{cert[0]}"\n')
         return notifier_from(toml, {"U": SMTP_USER, "P": password}, "email")
 
+    plain = base64.b64encode(f"\0{SMTP_USER}\0{SMTP_PASSWORD}".encode()).decode()  # what AUTH PLAIN sends
     try:
-        yield Harness("smtp", build, peer.delivered, [SMTP_PASSWORD], peer, retry_after_supported=False)
+        yield Harness("smtp", build, peer.delivered, [SMTP_PASSWORD, plain], peer, retry_after_supported=False,
+                      dripping=lambda: build(port=drip.port))
     finally:
         peer.close()
+        drip.close()
 
 
 def graph_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
@@ -135,4 +157,5 @@ def graph_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'ca_bundle = "{ca_bundle}"\n')
         return notifier_from(toml, {"PTRACK_GRAPH_SECRET": secret}, "email")
 
-    yield Harness("graph", build, lambda: peer.bodies("/sendMail"), [GRAPH_SECRET, GRAPH_TOKEN], peer)
+    yield Harness("graph", build, lambda: peer.bodies("/sendMail"), [GRAPH_SECRET, GRAPH_TOKEN], peer,
+                  dripping=dripping(peer, build))

@@ -3,13 +3,18 @@ and Microsoft Graph (with its OpenID discovery and token endpoints), an aiosmtpd
 AUTH, and a throw-away TLS certificate for 127.0.0.1.
 
 Every peer has a `mode` the tests switch: "ok", "throttled" (429 + Retry-After: 7, or SMTP 452), "unavailable"
-(503, or SMTP 451), "slow" (answers after SLOW_SECONDS, longer than the clients' timeout) and "rejected" (the
-channel's permanent refusal: 404, invalid_auth, 403, SMTP 550). Each records what it received.
+(503, or SMTP 451), "slow" (answers after SLOW_SECONDS, longer than the clients' timeout), "rejected" (the
+channel's permanent refusal: 404, invalid_auth, 403, SMTP 550), "echo" (a refusal that quotes the request back,
+headers and body, as some gateways do: `403 Cannot POST /workflows/…&sig=…`) and "drip" (the answer one byte
+every DRIP_SECONDS, so no single read ever times out). `DripServer` does the same to an SMTP banner. Each
+records what it received. The Slack peer knows some users (`users_not_found` for `UNKNOWN_EMAILS`) and the SMTP
+peer refuses `REFUSED_RCPTS` with 550, so one recipient can fail while the channel works.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import ipaddress
 import json
@@ -34,6 +39,10 @@ from cryptography.x509.oid import NameOID
 
 SLOW_SECONDS = 1.5
 CLIENT_TIMEOUT = 0.5
+DRIP_SECONDS = 0.2  # below CLIENT_TIMEOUT: every read gets a byte in time, only a total deadline stops it
+DRIP_BYTES = 60  # 12 s of dripping, far past any deadline
+UNKNOWN_EMAILS = {"nobody@council.example", "gone@council.example"}
+REFUSED_RCPTS = {"nobody@council.example"}
 Reply = tuple[int, dict[str, str], bytes]
 
 
@@ -87,6 +96,9 @@ class HttpPeer:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
                 peer.requests.append((self.command, self.path, headers, body))
+                if peer.mode == "drip":
+                    drip(self.wfile.write, self.wfile.flush)
+                    return
                 status, reply_headers, reply = route(peer, self.command, self.path, headers, body)
                 try:
                     self.send_response(status)
@@ -121,6 +133,53 @@ class HttpPeer:
         return [b.decode("utf-8") for _, p, _, b in self.requests if path_part in p]
 
 
+HTTP_START = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Drip: "
+
+
+def drip(write: Callable[[bytes], Any], flush: Callable[[], Any], start: bytes = HTTP_START) -> None:
+    """Write a well-formed start of an answer one byte per DRIP_SECONDS until the client hangs up."""
+    for byte in (start + b"x" * DRIP_BYTES)[:DRIP_BYTES]:
+        try:
+            write(bytes([byte]))
+            flush()
+        except OSError:
+            return
+        time.sleep(DRIP_SECONDS)
+
+
+def echo_text(method: str, path: str, headers: dict[str, str], body: bytes) -> str:
+    """The request quoted back, as a careless gateway's error page does."""
+    lines = [f"Cannot {method} {path}", *(f"{k}: {v}" for k, v in headers.items()), body.decode("utf-8", "replace")]
+    return "\n".join(lines)
+
+
+class DripServer:
+    """A TCP server that drips its banner (`220 ...`) one byte per DRIP_SECONDS: an SMTP peer that never times
+    a read out."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            drip(conn.sendall, lambda: None, b"220 ")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
     return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(payload).encode()
 
@@ -141,7 +200,11 @@ def teams_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
         return answer
     if peer.mode == "rejected":
         return _json(404, {"error": {"code": "TriggerNotFound", "message": "The workflow was not found."}})
-    json.loads(body)
+    if peer.mode == "echo":
+        return 403, {"Content-Type": "text/plain"}, echo_text(method, path, headers, body).encode()
+    card = json.loads(body)
+    if peer.mode == "refuse_card" or "REFUSE-CARD" in json.dumps(card):
+        return _json(400, {"error": {"code": "InvalidRequestContent", "message": "The card could not be read."}})
     return (200, {}, b"1") if peer.mode == "ok200" else (202, {}, b"")
 
 
@@ -149,14 +212,21 @@ SLACK_TOKEN = "xoxb-1111-2222-SLACKSECRETTOKEN"
 SLACK_USER = "U0WORKER42"
 
 
+def slack_user(email: str) -> str:
+    """The peer's user id for an email: SLACK_USER for the contract suite's worker, else one per address."""
+    return SLACK_USER if email.startswith("worker42@") else "U" + email.split("@")[0].upper().replace(".", "")
+
+
 def slack_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+    if peer.mode == "echo":
+        return _json(200, {"ok": False, "error": "invalid_auth: " + echo_text(method, path, headers, body)})
     if headers.get("Authorization") != f"Bearer {SLACK_TOKEN}" or peer.mode == "rejected":
         return _json(200, {"ok": False, "error": "invalid_auth"})
     if path.endswith("/users.lookupByEmail"):
         email = parse_qs(urlsplit(path).query).get("email") or parse_qs(body.decode()).get("email") or [""]
-        if email[0] == "nobody@council.example":
+        if email[0] in UNKNOWN_EMAILS:
             return _json(200, {"ok": False, "error": "users_not_found"})
-        return _json(200, {"ok": True, "user": {"id": SLACK_USER, "profile": {"email": email[0]}}})
+        return _json(200, {"ok": True, "user": {"id": slack_user(email[0]), "profile": {"email": email[0]}}})
     if (answer := failure(peer.mode)) is not None:
         return answer
     if path.endswith("/chat.postMessage"):
@@ -183,6 +253,9 @@ def graph_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
                            "issuer": f"{base}/v2.0", "device_authorization_endpoint": f"{base}/devicecode"})
     if path.startswith(f"/{GRAPH_TENANT}/oauth2/v2.0/token"):
         form = parse_qs(body.decode())
+        if peer.auth_mode == "echo":
+            return _json(401, {"error": "invalid_client",
+                               "error_description": echo_text(method, path, headers, body).replace("\n", " ")})
         if form.get("client_secret") != [GRAPH_SECRET] or form.get("grant_type") != ["client_credentials"]:
             return _json(401, {"error": "invalid_client",
                                "error_description": "AADSTS7000215: Invalid client secret provided."})
@@ -195,6 +268,12 @@ def graph_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
         if peer.mode == "rejected":
             return _json(403, {"error": {"code": "ErrorAccessDenied",
                                          "message": "Access is denied. Check credentials and try again."}})
+        if peer.mode == "echo":
+            return 403, {"Content-Type": "text/plain"}, echo_text(method, path, headers, body).encode()
+        to = [r["emailAddress"]["address"] for r in json.loads(body)["message"]["toRecipients"]]
+        if set(to) & REFUSED_RCPTS:
+            return _json(400, {"error": {"code": "ErrorInvalidRecipients",
+                                         "message": "At least one recipient is not valid."}})
         return 202, {"request-id": "req-1"}, b""
     return _json(404, {"error": {"code": "NotFound"}})
 
@@ -222,11 +301,15 @@ class SmtpPeer:
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = isinstance(data, LoginPassword) and data.login.decode() == SMTP_USER \
             and data.password.decode() == SMTP_PASSWORD
+        if self.mode == "echo" and isinstance(data, LoginPassword):
+            said = base64.b64encode(b"\0" + data.login + b"\0" + data.password).decode()
+            return AuthResult(success=False, handled=False,
+                              message=f"535 5.7.8 no: {data.login.decode()} {data.password.decode()} {said}")
         return AuthResult(success=ok, handled=False)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
-        if self.mode == "rejected":
+        if self.mode == "rejected" or address in REFUSED_RCPTS:
             return "550 5.1.1 <recipient>: mailbox unavailable"
         if self.mode == "throttled":
             return "452 4.3.1 Insufficient system resources, try again later"

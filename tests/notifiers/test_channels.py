@@ -95,7 +95,8 @@ def test_folder_writes_one_json_and_one_text_file_named_from_the_key(tmp_path: P
     assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".txt")
     assert all(set(name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") for name in files)
     record = json.loads(Path(receipt).read_text())
-    assert record["items"][0]["case_id"] == "CASE-1042" and record["items"][1]["days_phrase"] == "3 days overdue"
+    assert record["items"][0]["case_id"] == "CASE-1042"
+    assert record["items"][1]["days_phrase"] == "3 calendar days overdue"
     assert PERSON_NAME not in Path(receipt).read_text()
 
 
@@ -119,7 +120,8 @@ def test_teams_posts_an_adaptive_card_1_4_with_facts_link_and_mention(harness: H
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     assert "CASE-1042" in card["fallbackText"]
     fact_sets = [b for b in card["body"] if b["type"] == "FactSet"]
-    assert [f["title"] for f in fact_sets[0]["facts"]] == ["Case", "Initials", "Rule", "Due", "Days"]
+    assert [f["title"] for f in fact_sets[0]["facts"]] == ["Case", "Initials", "Rule", "Due", "Last working day",
+                                                           "Days", "Worker"]
     assert [f["value"] for f in fact_sets[1]["facts"]][:2] == ["CASE-2077", "A.K."]
     actions = [a for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]]
     assert actions == [{"type": "Action.OpenUrl", "title": "Open case CASE-1042",
@@ -138,7 +140,7 @@ def test_teams_picks_the_team_webhook_and_refuses_a_team_without_one(http_peer: 
     assert len(team_peer.requests) == 2
     with pytest.raises(DeliveryError, match="no Workflows webhook") as info:
         notifier.send(sample_message().__class__(**{**sample_message().__dict__, "team": "Leaving Care"}))
-    assert not info.value.retryable
+    assert not info.value.retryable and info.value.recipient  # that team's messages go by email instead
     fallback = TeamsWorkflowNotifier("teams", webhook_url=f"{default_peer.base}/d?sig=2", timeout=2, mention=False)
     fallback.send(sample_message())
     assert "msteams" in json.loads(default_peer.bodies("/d")[0])["attachments"][0]["content"]
@@ -172,7 +174,7 @@ def test_slack_looks_a_user_up_once_then_posts_blocks_and_fallback(http_peer: ty
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     assert blocks[0]["type"] == "header"
     fields = [f for b in blocks for f in b.get("fields", [])]
-    assert {"type": "mrkdwn", "text": "*Case*\nCASE-1042"} in fields and len(fields) == 10
+    assert {"type": "mrkdwn", "text": "*Case*\nCASE-1042"} in fields and len(fields) == 13  # 7 and 6 facts
     assert "CASE-2077" in posted[0]["text"]
 
 
@@ -184,7 +186,7 @@ def test_slack_uses_a_known_user_id_and_an_unknown_email_is_permanent(http_peer:
     assert not [r for r in peer.requests if "users.lookupByEmail" in r[1]]
     with pytest.raises(DeliveryError, match="users_not_found") as info:
         notifier.send(message)
-    assert not info.value.retryable
+    assert not info.value.retryable and info.value.recipient  # this person only: Slack works for the others
 
 
 # -- SMTP --------------------------------------------------------------------------------------------------------
@@ -245,7 +247,8 @@ def test_graph_caches_its_token_and_posts_the_mail(harness: Harness) -> None:
     assert harness.peer is not None and isinstance(harness.peer, HttpPeer)
     assert len([r for r in harness.peer.requests if "/oauth2/v2.0/token" in r[1]]) == 1
     mail = json.loads(harness.delivered()[0])["message"]
-    assert mail["subject"] == "ptrack: 2 deadlines need you" and mail["body"]["contentType"] == "HTML"
+    assert mail["subject"] == "ptrack · Example Council: Escalation: overdue in your team (2 items)"
+    assert mail["body"]["contentType"] == "HTML"
     assert mail["toRecipients"] == [{"emailAddress": {"address": "worker42@council.example"}}]
     assert "/v1.0/users/ptrack@council.example/sendMail" in [r[1] for r in harness.peer.requests][-1]
 

@@ -12,9 +12,10 @@ from outbox_helpers import FULL_NAMES, Recorder, at, deadline, put_deadlines, se
 from sqlalchemy import delete, select
 
 from ptrack.calendars import england_and_wales
-from ptrack.tracker.config import Config
+from ptrack.notifiers.render import adaptive_card, html_body, plain_text, slack_blocks
+from ptrack.tracker.config import Config, NotifyConfig
 from ptrack.tracker.outbox.service import dispatch, list_outbox, mark_absent, remind
-from ptrack.tracker.policy import Absence, DeadlineState, PendingItem, withdrawals
+from ptrack.tracker.policy import Absence
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import notify_schema as n
@@ -55,7 +56,7 @@ def test_one_person_gets_one_message_for_all_their_overdue_items_and_no_names(
     assert len(overdue) == 1 and {i.case_id for i in overdue[0].items} == {"C1", "C2"}
     reminder = [m for m in folder.sent if m.kind == "reminder"]
     assert [(m.recipient_email, [i.case_id for i in m.items]) for m in reminder] == [("worker@example.org", ["C3"])]
-    assert "https://cases.example/child/C1" in overdue[0].text
+    assert "https://cases.example/child/C1" in plain_text(overdue[0])
     for message in folder.sent:
         blob = json.dumps(asdict(message), default=str)
         assert not any(name in blob for name in FULL_NAMES)
@@ -98,7 +99,10 @@ def test_an_absent_worker_is_covered(store: Store, ruleset: RuleSet) -> None:
     got = {(m.kind, m.recipient_email, m.cover_for) for m in folder.sent}
     assert got == {("overdue", "cover@example.org", "worker@example.org"), ("reminder", "cover@example.org",
                    "worker@example.org"), ("escalation_manager", "manager@example.org", "")}
-    assert all("Covering for worker@example.org" in m.text for m in folder.sent if m.cover_for)
+    for m in (m for m in folder.sent if m.cover_for):  # said once, in every channel's rendering
+        for rendered in (plain_text(m), html_body(m), json.dumps(adaptive_card(m)["body"]),
+                         json.dumps(slack_blocks(m))):
+            assert rendered.count("Covering for worker@example.org") == 1
 
 
 def test_overdue_nudges_come_every_working_day_and_escalate_on_day_three(store: Store, ruleset: RuleSet) -> None:
@@ -139,32 +143,76 @@ def test_a_message_keeps_its_open_items_when_others_are_met_and_a_removed_deadli
         ("reminder", "withdrawn", "withdrawn")}
 
 
-def test_sql_withdrawal_decides_as_the_policy_does(store: Store, ruleset: RuleSet) -> None:
-    """The set-based withdrawal agrees with `ptrack.tracker.policy.withdrawals` (the pure statement of the rule)."""
+def test_withdrawal_by_case_state_item_by_item_and_message_by_message(store: Store, ruleset: RuleSet) -> None:
+    """Met today or cancelled yesterday withdraws (with that reason), met tomorrow does not, met and cancelled
+    the same day counts as met, a deadline a correction removed withdraws as `withdrawn`; a message whose items
+    are all withdrawn is withdrawn with their reason, one that keeps some stays pending with only those."""
     seed(store, [deadline(f"C{c}", "visit_year1", f"2026-11-{16 + c % 5}") for c in range(1, 13)], cases=12)
     remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "19:00"))
     today = date(2026, 11, 25)
     changes = {1: {"met_on": today}, 2: {"cancelled_on": date(2026, 11, 24)}, 3: {"met_on": date(2026, 11, 26)},
                4: {"met_on": today, "cancelled_on": today}, 5: None}
+    why = {"C1": "suppressed_met", "C2": "suppressed_cancelled", "C4": "suppressed_met", "C5": "withdrawn"}
     with store.transaction() as conn:
-        pending = [PendingItem(*r) for r in conn.execute(
-            select(i.id, i.message_id, i.case_id, i.deadline_key).join(m, m.c.id == i.message_id)
-            .where(m.c.status == "pending"))]
+        items = {r.id: (r.message_id, r.case_id) for r in conn.execute(
+            select(i.id, i.message_id, i.case_id).join(m, m.c.id == i.message_id).where(m.c.status == "pending"))}
         for k, change in changes.items():
             if change is None:
                 conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == f"C{k}"))
             else:
-                due = f"2026-11-{16 + k % 5}"
-                put_deadlines(conn, [deadline(f"C{k}", "visit_year1", due, **change)])
-        states = {(r.case_id, r.key): DeadlineState(r.met_on, r.cancelled_on) for r in conn.execute(
-            select(t.deadlines.c.case_id, t.deadlines.c.key, t.deadlines.c.met_on, t.deadlines.c.cancelled_on))}
-    expected = withdrawals(pending, states, today)
+                put_deadlines(conn, [deadline(f"C{k}", "visit_year1", f"2026-11-{16 + k % 5}", **change)])
     report = remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "20:00"))
-    assert report.withdrawn == Counter(r.value for r in expected.items.values())
+    expected = {item_id: why[case] for item_id, (_, case) in items.items() if case in why}
+    assert report.withdrawn == Counter(expected.values())
     with store.reading() as conn:
         got = {r.id: r.withdrawn for r in conn.execute(select(i.id, i.withdrawn)) if r.withdrawn}
         statuses = {r.id: (r.status, r.reason) for r in conn.execute(select(m.c.id, m.c.status, m.c.reason))}
-    assert got == {k: v.value for k, v in expected.items.items()}
-    for message_id, reason in expected.messages.items():
-        assert statuses[message_id] == ("withdrawn", reason.value)
-    assert all(statuses[k][0] == "pending" for k in expected.shrunk)
+        payloads = {r.id: json.loads(r.payload) for r in conn.execute(select(m.c.id, m.c.payload))}
+    assert got == expected
+    by_message: dict[int, set[str]] = {}
+    for item_id, (message_id, _) in items.items():
+        by_message.setdefault(message_id, set()).add(expected.get(item_id, "kept"))
+    for message_id, outcomes in by_message.items():
+        if "kept" not in outcomes:
+            assert statuses[message_id] == ("withdrawn", outcomes.pop() if len(outcomes) == 1 else "withdrawn")
+        else:
+            assert statuses[message_id][0] == "pending"
+            kept = {case for item_id, (mid, case) in items.items() if mid == message_id and item_id not in expected}
+            assert {p["case_id"] for p in payloads[message_id]["items"]} == kept
+
+
+def test_what_the_pass_sends_says_what_the_reader_needs(store: Store, ruleset: RuleSet) -> None:
+    """Through the whole pass (store → policy → outbox → message): the council, working days for a rule counted
+    in working days, the last working day of a due date on a Sunday with calendar days said so, the allocated
+    worker in the manager's escalation, and a URL-encoded link."""
+    seed(store, [
+        deadline("C1", "placement_plan", "2026-11-30"),  # 5 WD rule: 3 working days before is today
+        deadline("C2", "cla_review_second", "2026-11-29", last_working_day=date(2026, 11, 27)),  # a Sunday
+        deadline("C3", "visit_year1", "2026-11-19"),  # 4 working days overdue: the manager is told
+    ])
+    config = Config(local_authority="Example Council", deep_link="https://cases.example/child/{case_id}?tab=plan")
+    folder = Recorder("folder")
+    remind(store, config, ruleset, CAL, at("2026-11-25", "08:00"), {"folder": folder})
+    texts = {m.kind: plain_text(m) for m in folder.sent}
+    assert "C1 (AB): " in texts["reminder"] and "due Mon 30 Nov 2026, 3 working days left" in texts["reminder"]
+    assert "due Sun 29 Nov 2026; last working day Fri 27 Nov 2026, 4 calendar days left" in texts["reminder"]
+    assert "C3 (AB)" in texts["escalation_manager"] and "worker worker@example.org" in texts["escalation_manager"]
+    assert "worker worker@example.org" not in texts["overdue"]  # the worker is not told who they are
+    assert all(t.startswith("Example Council\n") for t in texts.values())
+    assert "https://cases.example/child/C1?tab=plan" in texts["reminder"]
+
+
+def test_the_configured_nudge_interval_is_what_the_pass_sends(store: Store, ruleset: RuleSet) -> None:
+    """`notify.overdue_nudge_every_working_days = 2`: overdue since Fri 20 Nov, nudged Mon 23 (1st working day
+    overdue) and Wed 25 (3rd), not Tue 24 or Thu 26; the manager's escalation is unchanged (3rd working day)."""
+    seed(store, [deadline("C1", "visit_year1", "2026-11-20")])
+    config = Config(notify=NotifyConfig(overdue_nudge_every_working_days=2))
+    folder = Recorder("folder")
+    for day in ("2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"):
+        remind(store, config, ruleset, CAL, at(day, "08:00"), {"folder": folder})
+    nudged = [m.key for m in folder.sent if m.kind == "overdue"]
+    assert len(nudged) == 2
+    assert [m.kind for m in folder.sent].count("escalation_manager") == 1
+    with store.reading() as conn:
+        days = sorted(r.owed_on.isoformat() for r in conn.execute(select(m.c.owed_on).where(m.c.kind == "overdue")))
+    assert days == ["2026-11-23", "2026-11-25"]

@@ -1,8 +1,12 @@
 """The notification policy with a fixed clock: offsets, grouping, escalations, the window, closure days,
-absence cover and withdrawal (SPEC §6). No database: plain values in, decisions out."""
+absence cover (SPEC §6). No database: plain values in, decisions out, through the very functions
+the reminder pass calls (`Router.route`, `Router.select`, `Router.group`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -11,17 +15,15 @@ import pytest
 from ptrack.calendars import WorkingDayCalendar, england_and_wales
 from ptrack.tracker.policy import (
     Absence,
-    DeadlineState,
+    Decision,
     Kind,
     OpenItem,
-    PendingItem,
     PolicySettings,
     Reason,
-    decide,
+    Router,
+    Selection,
     owed_for,
-    withdrawals,
 )
-from ptrack.tracker.policy.content import payload_items, render
 
 LONDON = ZoneInfo("Europe/London")
 CAL = england_and_wales(2020, 2035)
@@ -42,8 +44,37 @@ def item(due: str, case: str = "C1", rule: str = "visit_statutory", **kw: object
     return OpenItem(**values)  # type: ignore[arg-type]
 
 
-def owed(i: OpenItem, day: str, cal: WorkingDayCalendar = CAL) -> list[tuple[str, Kind, str, date]]:
-    return [(o.person, o.kind, o.stage, o.owed_on) for o in owed_for(i, date.fromisoformat(day), cal, SETTINGS)]
+def owed(i: OpenItem, day: str, cal: WorkingDayCalendar = CAL, settings: PolicySettings = SETTINGS
+         ) -> list[tuple[str, Kind, str, date]]:
+    return [(o.person, o.kind, o.stage, o.owed_on) for o in owed_for(i, date.fromisoformat(day), cal, settings)]
+
+
+@dataclass
+class Msg:
+    """One message as the reminder pass builds it: the owed decisions sharing one group key."""
+
+    recipient: str
+    cover_for: str
+    kind: Kind
+    not_before: datetime
+    reason: Reason
+    items: list[Decision]
+
+
+def plan(items: Sequence[OpenItem], absences: Sequence[Absence], cal: WorkingDayCalendar, now: datetime,
+         already_queued: Collection[str] = (), settings: PolicySettings = SETTINGS) -> tuple[Selection, list[Msg]]:
+    """Route, select and group exactly as `ptrack.tracker.outbox.service.remind` does for one chunk."""
+    router = Router(absences, cal, settings, now)
+    selection = router.select(router.route(items), already_queued)
+    groups: dict[tuple[str, str, Kind, datetime, Reason], list[Decision]] = defaultdict(list)
+    for decision, _, group in selection.owed:
+        groups[group].append(decision)
+    return selection, [Msg(*g, ds) for g, ds in sorted(groups.items(), key=lambda kv: kv[0][:3])]
+
+
+def messages(items: Sequence[OpenItem], absences: Sequence[Absence], cal: WorkingDayCalendar, now: datetime
+             ) -> list[Msg]:
+    return plan(items, absences, cal, now)[1]
 
 
 # -- reminders at 10, 3 and 0 working days before due -------------------------------------------------------------
@@ -73,8 +104,7 @@ def test_due_on_a_sunday_reminds_on_the_friday_before() -> None:
 
 def test_overdue_items_of_one_person_arrive_as_one_message() -> None:
     items = [item("2026-11-20", case=f"C{i}") for i in range(3)]
-    plan = decide(items, [], CAL, SETTINGS, at("2026-11-24", "08:00"))
-    overdue = [m for m in plan.messages if m.kind is Kind.OVERDUE]
+    overdue = [m for m in messages(items, [], CAL, at("2026-11-24", "08:00")) if m.kind is Kind.OVERDUE]
     assert len(overdue) == 1 and len(overdue[0].items) == 3
     assert overdue[0].recipient == "worker@example.org" and overdue[0].reason is Reason.QUEUED
 
@@ -117,21 +147,21 @@ def test_the_iro_is_told_when_the_second_review_is_held_with_no_permanence_plan(
 def test_a_message_owed_outside_the_window_waits_for_the_next_opening(
     owed_at: datetime, sent_at: datetime, reason: Reason
 ) -> None:
-    plan = decide([item("2026-11-20")], [], CAL, SETTINGS, owed_at)
-    assert {(m.reason, m.not_before) for m in plan.messages} == {(reason, sent_at.astimezone(UTC))}
+    got = {(m.reason, m.not_before) for m in messages([item("2026-11-20")], [], CAL, owed_at)}
+    assert got == {(reason, sent_at.astimezone(UTC))}
 
 
 def test_a_closure_day_defers_delivery_to_the_next_open_working_day() -> None:
     cal = england_and_wales(2020, 2035, closure_days=[date(2026, 12, 29), date(2026, 12, 30)])
-    plan = decide([item("2026-12-22")], [], cal, SETTINGS, at("2026-12-29", "09:00"))
-    assert {m.reason for m in plan.messages} == {Reason.DEFERRED_CLOSURE_DAY}
-    assert {m.not_before for m in plan.messages} == {at("2026-12-31", "08:00").astimezone(UTC)}
+    msgs = messages([item("2026-12-22")], [], cal, at("2026-12-29", "09:00"))
+    assert {m.reason for m in msgs} == {Reason.DEFERRED_CLOSURE_DAY}
+    assert {m.not_before for m in msgs} == {at("2026-12-31", "08:00").astimezone(UTC)}
     assert cal.is_working_day(date(2026, 12, 29))  # statutory counting is untouched
 
 
 def test_summer_time_opening_is_0800_london_0700_utc() -> None:
-    plan = decide([item("2027-06-01")], [], CAL, SETTINGS, at("2027-06-01", "19:00"))
-    assert {m.not_before for m in plan.messages} == {datetime(2027, 6, 2, 7, 0, tzinfo=UTC)}
+    msgs = messages([item("2027-06-01")], [], CAL, at("2027-06-01", "19:00"))
+    assert {m.not_before for m in msgs} == {datetime(2027, 6, 2, 7, 0, tzinfo=UTC)}
 
 
 # -- absence ----------------------------------------------------------------------------------------------------
@@ -139,8 +169,7 @@ def test_summer_time_opening_is_0800_london_0700_utc() -> None:
 
 def test_an_absent_worker_gets_nothing_and_the_cover_gets_it_marked_as_cover() -> None:
     away = [Absence("worker@example.org", date(2026, 11, 23), date(2026, 11, 27), "cover@example.org")]
-    plan = decide([item("2026-11-20")], away, CAL, SETTINGS, at("2026-11-25", "09:00"))
-    nudges = [m for m in plan.messages if m.kind is Kind.OVERDUE]
+    nudges = [m for m in messages([item("2026-11-20")], away, CAL, at("2026-11-25", "09:00")) if m.kind is Kind.OVERDUE]
     assert [(m.recipient, m.cover_for) for m in nudges] == [("cover@example.org", "worker@example.org")]
     assert {d.reason for d in nudges[0].items} == {Reason.REDIRECTED_ABSENT}
     assert nudges[0].items[0].person == "worker@example.org"  # the dedup key stays the worker's
@@ -148,8 +177,8 @@ def test_an_absent_worker_gets_nothing_and_the_cover_gets_it_marked_as_cover() -
 
 def test_an_absent_worker_without_cover_is_told_on_their_return() -> None:
     away = [Absence("worker@example.org", date(2026, 11, 23), date(2026, 11, 27))]
-    plan = decide([item("2026-12-09")], away, CAL, SETTINGS, at("2026-11-25", "09:00"))
-    assert [(m.recipient, m.reason, m.not_before) for m in plan.messages] == [
+    assert [(m.recipient, m.reason, m.not_before) for m in messages([item("2026-12-09")], away, CAL,
+                                                                    at("2026-11-25", "09:00"))] == [
         ("worker@example.org", Reason.DEFERRED_ABSENT, at("2026-11-30", "08:00").astimezone(UTC))]
 
 
@@ -157,29 +186,43 @@ def test_an_absent_worker_without_cover_is_told_on_their_return() -> None:
 
 
 def test_what_is_already_queued_is_deduplicated_not_queued_again() -> None:
-    first = decide([item("2026-11-20")], [], CAL, SETTINGS, at("2026-11-25", "08:00"))
-    keys = {d.dedup_key for m in first.messages for d in m.items}
-    again = decide([item("2026-11-20")], [], CAL, SETTINGS, at("2026-11-25", "14:00"), already_queued=keys)
-    assert again.messages == ()
-    assert {d.reason for d in again.decisions} == {Reason.DEDUPLICATED}
+    _, first = plan([item("2026-11-20")], [], CAL, at("2026-11-25", "08:00"))
+    keys = {d.dedup_key for m in first for d in m.items}
+    again, msgs = plan([item("2026-11-20")], [], CAL, at("2026-11-25", "14:00"), already_queued=keys)
+    assert msgs == []
+    assert again.decisions == {Reason.DEDUPLICATED.value: len(keys)}
 
 
-def test_met_or_cancelled_deadlines_withdraw_their_pending_items() -> None:
-    pending = [PendingItem(1, 10, "C1", "a"), PendingItem(2, 10, "C2", "b"), PendingItem(3, 11, "C3", "c"),
-               PendingItem(4, 12, "C4", "d")]
-    states = {("C1", "a"): DeadlineState(met_on=date(2026, 11, 24)), ("C2", "b"): DeadlineState(),
-              ("C3", "c"): DeadlineState(cancelled_on=date(2026, 11, 25)),
-              ("C4", "d"): DeadlineState(met_on=date(2026, 11, 26))}  # met tomorrow: still owed today
-    w = withdrawals(pending, states, date(2026, 11, 25))
-    assert w.items == {1: Reason.SUPPRESSED_MET, 3: Reason.SUPPRESSED_CANCELLED}
-    assert w.messages == {11: Reason.SUPPRESSED_CANCELLED}
-    assert w.shrunk == {10}
+def test_owed_twice_in_one_pass_is_queued_once() -> None:
+    both = item("2026-11-20", worker_email="same@example.org", manager_email="same@example.org")
+    selection, _ = plan([both, both], [], CAL, at("2026-11-30", "08:00"))
+    assert len({d.dedup_key for d, _, _ in selection.owed}) == len(selection.owed)
+    assert selection.decisions[Reason.DEDUPLICATED.value] >= 1
 
 
-def test_content_has_reference_initials_rule_due_days_and_link_but_no_name() -> None:
-    items = [item("2026-11-20", case="C42")]
-    payload = payload_items(items, "https://cases.example/child/{case_id}")
-    msg = render("k", "overdue", "worker@example.org", "", payload, date(2026, 11, 25))
-    assert "C42 (AB): Statutory visit, due Fri 20 Nov 2026, 5 days overdue https://cases.example/child/C42" \
-        in msg.text
-    assert set(payload[0]) == {"case_id", "key", "initials", "rule_id", "rule_title", "due", "link"}
+# -- what is never nagged, how often, how urgently ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", ["missed", "untracked", "cancelled", "met", "met_late"])
+def test_a_deadline_in_a_state_that_is_never_nagged_owes_nothing(state: str) -> None:
+    """SPEC §2: `missed` and `untracked` deadlines are shown but never nagged (the engine will produce them);
+    the policy is keyed on the naggable states, so any other state is left alone."""
+    selection, msgs = plan([item("2026-11-20", state=state)], [], CAL, at("2026-11-25", "08:00"))
+    assert msgs == [] and selection.decisions == {Reason.SUPPRESSED_NOT_NAGGABLE.value: 1}
+
+
+def test_overdue_nudges_come_every_nth_working_day_when_configured() -> None:
+    every_2 = PolicySettings(overdue_nudge_every_working_days=2)
+    due_mon = item("2026-11-16")  # overdue from Tue 17 Nov
+    nudged = [day for day in ("2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20", "2026-11-23")
+              if any(k is Kind.OVERDUE for _, k, _, _ in owed(due_mon, day, settings=every_2))]
+    assert nudged == ["2026-11-17", "2026-11-19", "2026-11-23"]  # 1st, 3rd, 5th working day overdue
+    daily = [day for day in ("2026-11-17", "2026-11-18", "2026-11-21") if owed(due_mon, day)
+             and any(k is Kind.OVERDUE for _, k, _, _ in owed(due_mon, day))]
+    assert daily == ["2026-11-17", "2026-11-18"]  # the default: every working day (never on a Saturday)
+
+
+def test_an_urgent_rule_is_escalated_to_the_manager_on_the_first_working_day_overdue() -> None:
+    urgent = item("2026-11-20", urgent=True)
+    assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+1", date(2026, 11, 23)) in owed(urgent, "2026-11-23")
+    assert not [o for o in owed(item("2026-11-20"), "2026-11-23") if o[1] is Kind.ESCALATION_MANAGER]

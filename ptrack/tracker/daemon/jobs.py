@@ -86,7 +86,7 @@ def remind_job(ctx: JobContext, now: datetime) -> str:
 
 
 def dispatch_job(ctx: JobContext, now: datetime) -> str:
-    r = dispatch(ctx.store, ctx.notifiers, now, ctx.worker_id)
+    r = dispatch(ctx.store, ctx.notifiers, now, ctx.worker_id, calendar=ctx.calendar)
     return (f"sent {r.sent}, retrying {r.retrying}, failed {r.failed}, dead {r.dead}, released {r.released}, "
             f"reclaimed {r.reclaimed}, alerts {r.alerts}")
 

@@ -7,11 +7,12 @@ is escaped. Messages carry case references and initials, never names or narrativ
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ptrack.tracker.digest.build import Digest, DigestItem, TeamDigest, WorkerDigest
 
+LinkFor = Callable[[str], str]
 CSV_COLUMNS = ("team", "worker", "bucket", "case_id", "initials", "rule_id", "due", "days")
 MAX_ITEMS = 50  # per worker and bucket in a message; the counts stay complete
 CHART_BARS = 10
@@ -123,19 +124,23 @@ def bar_chart(label: str, values: Mapping[str, int], colour: str = _RED, bars: i
     return "".join(parts)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]], colours: Sequence[str] = ()) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], colours: Sequence[str] = (),
+           hrefs: Sequence[str] = ()) -> str:
+    """A table; `hrefs[i]`, when given and not empty, makes row i's first cell a link (the case's deep link)."""
     head = "".join(f'<th style="{_TH}">{_e(h)}</th>' for h in header)
     body = []
-    for row in rows:
+    for i, row in enumerate(rows):
+        href = hrefs[i] if i < len(hrefs) else ""
         cells = "".join(
-            f'<td style="{_TD}{";color:" + colours[n] if n < len(colours) and colours[n] else ""}">{_e(v)}</td>'
+            f'<td style="{_TD}{";color:" + colours[n] if n < len(colours) and colours[n] else ""}">'
+            + (f'<a href="{_e(href)}" style="color:#1a56db">{_e(v)}</a>' if n == 0 and href else _e(v)) + "</td>"
             for n, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     return (f'<table role="presentation" cellspacing="0" cellpadding="0" style="border-collapse:collapse;'
             f'margin:4px 0 12px 0">{"<tr>" + head + "</tr>"}{"".join(body)}</table>')
 
 
-def _worker_html(w: WorkerDigest, titles: Mapping[str, str], max_items: int) -> str:
+def _worker_html(w: WorkerDigest, titles: Mapping[str, str], max_items: int, link: LinkFor) -> str:
     parts = [f'<h3 style="font-size:15px;margin:14px 0 4px 0">{_e(w.worker)}: {len(w.overdue)} overdue, '
              f'{len(w.due_soon)} due in the next 14 days</h3>']
     for label, items, overdue, colour in (("Overdue, oldest first", w.overdue, True, _RED),
@@ -145,14 +150,15 @@ def _worker_html(w: WorkerDigest, titles: Mapping[str, str], max_items: int) -> 
         rows = [(i.case_id, i.initials, titles.get(i.rule_id, i.rule_id), f"{i.due:%a %d %b %Y}",
                  days_text(i, overdue)) for i in items[:max_items]]
         parts.append(f'<p style="margin:6px 0 2px 0;font-size:13px;font-weight:bold">{_e(label)}</p>')
-        parts.append(_table(("Case", "Initials", "What", "Due", "Days"), rows, ("", "", "", "", colour)))
+        hrefs = [link(i.case_id) for i in items[:max_items]]
+        parts.append(_table(("Case", "Initials", "What", "Due", "Days"), rows, ("", "", "", "", colour), hrefs))
         if len(items) > max_items:
             parts.append(f'<p style="font-size:12px;color:{_GREY}">… and {len(items) - max_items} more '
                          f'(see <code>ptrack deadlines --worker {_e(w.worker)}</code>)</p>')
     return "".join(parts)
 
 
-def _team_html(team: TeamDigest, titles: Mapping[str, str], max_items: int) -> str:
+def _team_html(team: TeamDigest, titles: Mapping[str, str], max_items: int, link: LinkFor) -> str:
     counts = [(titles.get(r, r), n.overdue, n.due_soon) for r, n in team.counts_by_rule.items()]
     workers = [(w.worker, len(w.overdue), len(w.due_soon)) for w in team.workers]
     return "".join([
@@ -160,11 +166,18 @@ def _team_html(team: TeamDigest, titles: Mapping[str, str], max_items: int) -> s
         f'<span style="color:{_RED}">{team.overdue} overdue</span>, {team.due_soon} due in the next 14 days</h2>',
         _table(("Worker", "Overdue", "Due in 14 days"), workers, ("", _RED, _AMBER)),
         _table(("Rule", "Overdue", "Due in 14 days"), counts, ("", _RED, _AMBER)),
-        *(_worker_html(w, titles, max_items) for w in team.workers),
+        *(_worker_html(w, titles, max_items, link) for w in team.workers),
     ])
 
 
-def as_html(digest: Digest, titles: Mapping[str, str], authority: str = "", max_items: int = MAX_ITEMS) -> str:
+def _no_link(case_id: str) -> str:
+    return ""
+
+
+def as_html(digest: Digest, titles: Mapping[str, str], authority: str = "", max_items: int = MAX_ITEMS,
+            link: LinkFor = _no_link) -> str:
+    """The digest as an HTML email; `link(case_id)` is the case's deep link (config `deep_link`), which makes
+    each case reference a link."""
     by_rule = {titles.get(r, r): n.overdue for r, n in digest.counts_by_rule.items() if n.overdue}
     charts = ""
     if by_rule:
@@ -172,7 +185,7 @@ def as_html(digest: Digest, titles: Mapping[str, str], authority: str = "", max_
         charts = (heading.format("Overdue by rule") + bar_chart("Overdue by rule", by_rule)
                   + heading.format("Overdue by worker")
                   + bar_chart("Overdue by worker", digest.overdue_by_worker(), _AMBER))
-    body = "".join(_team_html(t, titles, max_items) for t in digest.teams) or \
+    body = "".join(_team_html(t, titles, max_items, link) for t in digest.teams) or \
         '<p style="font-size:14px">Nothing overdue and nothing due in the next 14 days.</p>'
     who = f"{_e(authority)} · " if authority else ""
     return (

@@ -106,21 +106,23 @@ def send_digests(
             if digest_key(manager, today) in existing:
                 report.already_queued.append(manager)
                 continue
-            message = digest_message(manager, theirs, titles, config.local_authority)
+            message = digest_message(manager, theirs, titles, config)
             rows.append(message_row(message, channel_for(config, people, manager, message.team), calendar,
                                     window, now))
             report.queued.append(manager)
         oq.queue(conn, rows, [[] for _ in rows])
     if notifiers and rows:
-        report.dispatched = dispatch(store, notifiers, now, worker_id)
+        report.dispatched = dispatch(store, notifiers, now, worker_id, calendar=calendar)
     return report
 
 
-def digest_message(manager: str, digest: Digest, titles: Mapping[str, str], authority: str = "") -> Prerendered:
+def digest_message(manager: str, digest: Digest, titles: Mapping[str, str], config: Config) -> Prerendered:
+    """One manager's digest: the text, the HTML (case references link to the case system) and the council."""
     teams = [t.team for t in digest.teams]
     names = teams[0] if len(teams) == 1 else f"{len(teams)} teams"
     subject = (f"ptrack weekly digest, {names}: {digest.overdue} overdue, {digest.due_soon} due in the next 14 days"
                f" (week {week_of(digest.as_of)})")
     return Prerendered(digest_key(manager, digest.as_of), "digest", manager, digest.as_of, subject,
-                       render.text(digest, titles), render.as_html(digest, titles, authority),
-                       team=teams[0] if len(teams) == 1 else "")
+                       render.text(digest, titles),
+                       render.as_html(digest, titles, config.local_authority, link=config.link_for),
+                       team=teams[0] if len(teams) == 1 else "", council=config.local_authority)

@@ -193,43 +193,69 @@ def prompt_overdue_disputes(store: Store, config: Config, calendar: WorkingDayCa
         rows = []
         for s in overdue:
             d = s.dispute
-            initials, team, case_iro = cases.get(d.case_id, ("", "", ""))
-            recipient = d.iro_email or case_iro
+            case = cases.get(d.case_id, CaseFacts())
+            recipient = d.iro_email or case.iro
             if prompt_key(d.id, d.stage) in existing:
                 report.skipped["already_prompted"] += 1
                 continue
             if not recipient:
                 report.skipped["no_iro_recorded"] += 1
                 continue
-            message = prompt_message(s, initials, team, recipient, today, ladder.total, config.link_for(d.case_id))
-            rows.append(message_row(message, channel_for(config, people, recipient, team), calendar, window, now))
+            message = prompt_message(s, case, recipient, today, ladder, config)
+            rows.append(message_row(message, channel_for(config, people, recipient, case.team), calendar, window,
+                                    now))
             dq.add_step(conn, d.id, "prompted", today, now, to_stage=d.stage)
         oq.queue(conn, rows, [[] for _ in rows])
         report.queued = len(rows)
     if notifiers and rows:
-        report.dispatched = dispatch(store, notifiers, now, worker_id)
+        report.dispatched = dispatch(store, notifiers, now, worker_id, calendar=calendar)
     return report
 
 
-def prompt_message(s: Standing, initials: str, team: str, recipient: str, today: date, total: int,
-                   link: str) -> Prerendered:
-    """What the IRO is told: case reference, initials, dispute id, stage, days. Never the issue text."""
+def prompt_message(s: Standing, case: CaseFacts, recipient: str, today: date, ladder: Ladder,
+                   config: Config) -> Prerendered:
+    """What the IRO is told: case reference, initials, the allocated worker, dispute id, stage, days; what to
+    decide (only the steps still open: no Cafcass referral once one is flagged, no escalation past the last
+    stage) and how to record it without server access (the configured reply address; the case link). Never the
+    issue text."""
     d = s.dispute
     late = -s.stage_working_days_left
+    choices = _choices(d, ladder)
     subject = f"ptrack: IRO dispute {d.id} ({d.case_id}) stage {d.stage} is past its SLA"
     lines = [
-        f"Dispute {d.id} on case {d.case_id} ({initials}) is at stage {d.stage} ({s.stage_name}). The stage's "
+        f"Dispute {d.id} on case {d.case_id} ({case.initials}) is at stage {d.stage} ({s.stage_name}). The stage's "
         f"{s.stage_sla}-working-day SLA ended {s.stage_due:%a %d %b %Y}: {late} working "
-        f"day{'s' if late != 1 else ''} without an answer.",
-        f"{s.working_days_elapsed} of {total} working days used; the whole process is due by "
+        f"day{'s' if late != 1 else ''} without an answer. Allocated worker: {case.worker or '(none recorded)'}.",
+        f"{s.working_days_elapsed} of {ladder.total} working days used; the whole process is due by "
         f"{s.total_due:%a %d %b %Y}.",
-        f"ptrack never advances a dispute by itself. Decide: `ptrack dispute advance {d.id}`, "
-        f"`ptrack dispute resolve {d.id}` or `ptrack dispute cafcass {d.id}`.",
+        "ptrack never advances a dispute by itself. Decide: " + "; or ".join(c for c, _, _ in choices) + ".",
+        _how_to_record(d, choices, config),
     ]
-    if link:
-        lines.append(link)
+    link = config.link_for(d.case_id)
+    links = ((f"Open case {d.case_id}", link),) if link else ()
     return Prerendered(prompt_key(d.id, d.stage), "dispute_prompt", recipient, today, subject, "\n\n".join(lines),
-                       team=team)
+                       team=case.team, council=config.local_authority, links=links)
+
+
+def _choices(d: Dispute, ladder: Ladder) -> list[tuple[str, str, str]]:
+    """(what to decide, the word to reply with, the command that records it): only the steps still open."""
+    out = []
+    if d.stage < len(ladder.stages):
+        out.append((f"escalate to stage {d.stage + 1} ({ladder.stage(d.stage + 1).name})", "escalate", "advance"))
+    out.append(("resolve it (the issue is settled)", "resolve", "resolve"))
+    if d.cafcass_referred_on is None:
+        out.append(("refer the case to Cafcass", "Cafcass", "cafcass"))
+    return out
+
+
+def _how_to_record(d: Dispute, choices: list[tuple[str, str, str]], config: Config) -> str:
+    words = ", ".join(f'"{word}"' for _, word, _ in choices)
+    if config.disputes.reply_to:
+        return (f"To record your decision, reply to {config.disputes.reply_to} with \"dispute {d.id}:\" and one of "
+                f"{words}; it is recorded for you (no server access needed).")
+    commands = "|".join(command for _, _, command in choices)
+    return (f"To record your decision, tell your ptrack administrator \"dispute {d.id}:\" and one of {words}; "
+            f"they record it (`ptrack dispute {commands} {d.id}`).")
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -255,11 +281,20 @@ def _after(ctx: Ctx, dispute_id: int, case_id: str) -> Standing:
     return standing(ctx.store, ctx.ladder, dispute_id, ctx.on)
 
 
-def _case_facts(conn: Connection, case_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+@dataclass(frozen=True)
+class CaseFacts:
+    initials: str = ""
+    team: str = ""
+    iro: str = ""
+    worker: str = ""
+
+
+def _case_facts(conn: Connection, case_ids: list[str]) -> dict[str, CaseFacts]:
     c = t.cases.c
-    out: dict[str, tuple[str, str, str]] = {}
+    out: dict[str, CaseFacts] = {}
     ids = sorted(set(case_ids))
     for i in range(0, len(ids), 900):
-        for r in conn.execute(select(c.case_id, c.initials, c.team, c.iro_email).where(c.case_id.in_(ids[i:i + 900]))):
-            out[r.case_id] = (r.initials, r.team, r.iro_email)
+        stmt = select(c.case_id, c.initials, c.team, c.iro_email, c.worker_email).where(c.case_id.in_(ids[i:i + 900]))
+        for r in conn.execute(stmt):
+            out[r.case_id] = CaseFacts(r.initials, r.team, r.iro_email, r.worker_email)
     return out

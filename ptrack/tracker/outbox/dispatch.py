@@ -1,36 +1,46 @@
 """Sending what is due in the outbox: claim, send, record (SPEC §6; docs/delivery.md states the guarantee).
 
 Each message is claimed by one dispatcher (a conditional update, see `ptrack.tracker.store.outbox_queries`), sent
-through its channel, and its outcome recorded in its own transaction straight after the send. A retryable
-failure moves `next_attempt_at` (backoff, or the 429's Retry-After) and rests that channel for the rest of the
-pass, so Slack being down delays Slack only; after `max_attempts` the message is `dead` with its last error.
-A permanent failure marks the message `failed`, the channel broken, and alerts the admins through another
-channel; the channel's messages wait, visible, until `ptrack outbox retry`."""
+through its channel, and its outcome recorded in its own transaction straight after the send. Every send has a
+total deadline (the channel's `timeout`), so a stuck peer costs one timeout, never the pass.
+
+- A retryable failure moves `next_attempt_at` (backoff, or the 429's Retry-After) and rests that channel for
+  the rest of the pass, so Slack being down delays Slack only; after `max_attempts` the message is `dead`.
+- A fault of the recipient or of that one message (an unknown Slack user, an SMTP 550, a card the webhook
+  refuses: `DeliveryError.recipient`) fails that message only: it goes on, in the same pass, through the
+  person's next reachable channel (email, then the folder: `ptrack.notifiers.registry.fallback_for`), and the
+  admins are told who and why (once a day per person and channel). The channel stays healthy.
+- Any other permanent failure (bad token, 401/403/404) marks the message `failed`, the channel broken, and
+  alerts the admins through another channel; the channel's messages wait, visible, until `ptrack outbox retry`.
+- A pass that stops on an unexpected error hands its untouched claims back; a claim older than the lease (a
+  dispatcher killed mid-send) is put back at the start of the next pass."""
 
 from __future__ import annotations
 
-import json
+import contextlib
 import random
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from ptrack.notifiers.base import DeliveryError, Message, Notifier, redact
-from ptrack.notifiers.folder import FolderNotifier
+from ptrack.calendars import WorkingDayCalendar
+from ptrack.notifiers.base import DeliveryError, Notifier, redact
+from ptrack.notifiers.registry import DEFAULT_FOLDER, alert_via, fallback_for, with_fallback
+from ptrack.tracker.outbox.messages import message_for, outbox_row, text_payload
 from ptrack.tracker.outbox.retry import RetryPolicy
-from ptrack.tracker.policy.content import render
 from ptrack.tracker.policy.types import digest
 from ptrack.tracker.policy.window import local_day
 from ptrack.tracker.store import Store
+from ptrack.tracker.store import message_queries as mq
 from ptrack.tracker.store import outbox_queries as q
 from ptrack.tracker.store import schema as t
 
 BATCH = 50
-FALLBACK = "folder"
-FALLBACK_PATH = Path("outbox")  # the folder channel's default (ptrack.notifiers.registry.DEFAULT_FOLDER)
+FALLBACK_PATH = Path(DEFAULT_FOLDER)
 
 
 @dataclass
@@ -42,8 +52,10 @@ class DispatchReport:
     released: int = 0  # handed back untouched: their channel rests or broke during this pass
     reclaimed: int = 0  # stale claims of a stopped dispatcher put back
     lost_claims: int = 0
-    alerts: int = 0  # admin alerts queued about broken channels
+    alerts: int = 0  # admin alerts queued (broken channels, refused recipients)
+    rerouted: int = 0  # refused for their recipient: sent on through the person's next channel
     broken: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # person -> why their message was refused
 
 
 def dispatch(
@@ -56,13 +68,14 @@ def dispatch(
     rng: random.Random | None = None,
     batch: int = BATCH,
     fallback_path: Path = FALLBACK_PATH,
+    calendar: WorkingDayCalendar | None = None,
 ) -> DispatchReport:
     """Send every message due at `now` on a working channel; return what happened. The folder channel is always
-    there, as `fallback_path` when no folder channel is configured, so an admin alert about a broken channel is
-    delivered even when every configured channel is broken (or it is the only one)."""
+    there, as `fallback_path` when no folder channel is configured, so an admin alert is delivered even when
+    every configured channel is broken. `calendar` gives reminders their working days left."""
     policy = policy or RetryPolicy()
     notifiers = with_fallback(notifiers, fallback_path)
-    run = _Pass(store, notifiers, now.astimezone(UTC), worker_id, policy, rng or random.Random())
+    run = _Pass(store, notifiers, now.astimezone(UTC), worker_id, policy, rng or random.Random(), calendar)
     with store.transaction("releasing stale outbox claims") as conn:
         run.report.reclaimed = q.release_stale(conn, run.now, policy.lease)
         run.report.broken = q.broken_channels(conn)
@@ -72,8 +85,7 @@ def dispatch(
             claimed = q.claim(conn, worker_id, run.now, batch, usable)
         if not claimed:
             return run.report
-        for message in claimed:
-            run.handle(message)
+        run.handle_all(claimed)
 
 
 @dataclass
@@ -84,38 +96,43 @@ class _Pass:
     worker_id: str
     policy: RetryPolicy
     rng: random.Random
+    calendar: WorkingDayCalendar | None
     report: DispatchReport = field(default_factory=DispatchReport)
     resting: set[str] = field(default_factory=set)
+
+    def handle_all(self, claimed: list[q.Claimed]) -> None:
+        """Handle each claimed message; if the pass stops on an unexpected error, hand the rest back."""
+        for n, message in enumerate(claimed):
+            try:
+                self.handle(message)
+            except BaseException:
+                with contextlib.suppress(Exception):  # the database may be what failed: the lease covers it
+                    for rest in claimed[n:]:
+                        self._finish(rest, status="pending", claimed_by="")
+                raise
 
     def handle(self, claimed: q.Claimed) -> None:
         if claimed.channel in self.report.broken or claimed.channel in self.resting:
             self._finish(claimed, status="pending", claimed_by="")
             self.report.released += 1
             return
+        notifier = self.notifiers[claimed.channel]
         try:
-            receipt = self.notifiers[claimed.channel].send(self.message(claimed))
+            receipt = notifier.send(message_for(claimed, local_day(self.now), self.calendar))
         except DeliveryError as exc:
-            self._failed(claimed, exc)
+            self._failed(claimed, exc, notifier)
         except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the pass; retried like a 5xx
-            self._failed(claimed, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True))
+            self._failed(claimed, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True), notifier)
         else:
             if self._finish(claimed, status="sent", sent_at=self.now, receipt=str(receipt)[:1000], last_error=""):
                 self.report.sent += 1
 
-    def message(self, claimed: q.Claimed) -> Message:
-        payload = claimed.payload
-        if claimed.kind in ("alert", "test") or "text" in payload:  # written in full when queued (digest, ...)
-            return Message(key=claimed.dedup_key, kind=claimed.kind, recipient_email=claimed.recipient_email,
-                           subject=payload.get("subject", "ptrack"), text=payload.get("text", ""),
-                           recipient_slack_id=claimed.slack_user_id, html=payload.get("html", ""),
-                           team=payload.get("team", ""))
-        return render(claimed.dedup_key, claimed.kind, claimed.recipient_email, claimed.cover_for,
-                      payload.get("items", []), local_day(self.now), claimed.slack_user_id, payload.get("team", ""))
-
-    def _failed(self, claimed: q.Claimed, exc: DeliveryError) -> None:
-        error = redact(exc.reason, ())[:500]
+    def _failed(self, claimed: q.Claimed, exc: DeliveryError, notifier: Notifier) -> None:
+        error = redact(exc.reason, getattr(notifier, "secrets", ()))[:500]
         attempts = claimed.attempts + 1
-        if not exc.retryable:
+        if not exc.retryable and exc.recipient:
+            self._refused(claimed, error, attempts)
+        elif not exc.retryable:
             self._finish(claimed, status="failed", attempts=attempts, last_error=f"permanent: {error}")
             self.report.failed += 1
             self._broken(claimed.channel, error)
@@ -130,6 +147,29 @@ class _Pass:
             self.report.retrying += 1
             self.resting.add(claimed.channel)
 
+    def _refused(self, claimed: q.Claimed, error: str, attempts: int) -> None:
+        """This recipient (or this message) was refused: on to the person's next channel, the admins told."""
+        person, channel = claimed.recipient_email, claimed.channel
+        to = fallback_for(channel, self.notifiers, {*self.report.broken, *self.resting})
+        if to is None:
+            self._finish(claimed, status="failed", attempts=attempts,
+                         last_error=f"refused for {person} on {channel}: {error}; no other channel reaches them")
+            self.report.failed += 1
+        else:
+            self._finish(claimed, status="pending", channel=to, reason="rerouted", claimed_by="",
+                         next_attempt_at=self.now, attempts=attempts,
+                         last_error=f"refused for {person} on {channel}: {error}; sent on through {to}")
+            self.report.rerouted += 1
+        self.report.refused[person] = f"{channel}: {error}"
+        text = (f"ptrack could not deliver a {claimed.kind} message to {person} through {channel}: {error}. "
+                + (f"It was sent through {to} instead. " if to else
+                   "No other channel reaches them: the message is kept as failed. ")
+                + f"The {channel} channel works and stays in use for everyone else. Check this person's "
+                  f"details in people.csv (email, slack_user_id, channel) and import it again"
+                + ("" if to else f"; then run `ptrack outbox retry --channel {channel}`") + ".")
+        key = digest("recipient_alert", person, channel, local_day(self.now).isoformat())
+        self._alert(channel, f"ptrack: could not reach {person} on {channel}", text, key)
+
     def _finish(self, claimed: q.Claimed, **values: object) -> bool:
         with self.store.transaction("recording a delivery") as conn:
             done = q.finish(conn, claimed, self.now, **values)
@@ -141,42 +181,27 @@ class _Pass:
         self.report.broken[channel] = reason
         with self.store.transaction("marking a channel broken") as conn:
             since = q.mark_broken(conn, channel, reason, self.now)
-            if since is None:
-                return
-            admins = [e.lower() for e in conn.execute(select(t.people.c.email).where(t.people.c.role == "admin"))
-                      .scalars()]
-            via = alert_via(channel, self.notifiers, self.report.broken)
-            rows = [_alert_row(admin, channel, reason, since, via) for admin in admins]
+        if since is None:
+            return
+        text = (f"ptrack channel {channel!r} failed permanently and is marked broken: {reason}. Its messages are "
+                f"kept and wait. Fix the channel (credentials, webhook, address), then run "
+                f"`ptrack outbox retry --channel {channel}`.")
+        # One alert per breakage: a channel retried and broken again at the same instant is a new breakage.
+        self._alert(channel, f"ptrack: channel {channel} is broken", text, uuid.uuid4().hex)
+
+    def _alert(self, about: str, subject: str, text: str, key: str) -> None:
+        """Queue `text` to every admin through a working channel other than `about` (once per key and admin)."""
+        via = alert_via(about, self.notifiers, {*self.report.broken, *self.resting})
+        with self.store.transaction("queueing an admin alert") as conn:
+            rows = [outbox_row(dedup_key=digest("alert", admin, key), kind="alert", recipient=admin, channel=via,
+                               owed_on=local_day(self.now), payload=text_payload(subject, text), reason="queued",
+                               not_before=self.now, now=self.now) for admin in _admins(conn)]
+            told = mq.existing_message_keys(conn, [r["dedup_key"] for r in rows])
+            rows = [r for r in rows if r["dedup_key"] not in told]
             q.queue(conn, rows, [[] for _ in rows])
         self.report.alerts += len(rows)
 
 
-def with_fallback(notifiers: Mapping[str, Notifier], path: Path = FALLBACK_PATH) -> Mapping[str, Notifier]:
-    """`notifiers`, plus the folder channel at `path` when none is configured."""
-    if FALLBACK in notifiers or any(isinstance(n, FolderNotifier) for n in notifiers.values()):
-        return notifiers
-    return {**notifiers, FALLBACK: FolderNotifier(FALLBACK, path)}
-
-
-def alert_via(broken: str, notifiers: Mapping[str, Notifier], broken_now: Mapping[str, str]) -> str:
-    """A working channel other than `broken` for the admin alert: a folder channel first, then email."""
-    working = [name for name in notifiers if name != broken and name not in broken_now]
-    folders = [name for name in working if name == FALLBACK or isinstance(notifiers[name], FolderNotifier)]
-    if folders:
-        return folders[0]
-    if "email" in working:
-        return "email"
-    return working[0] if working else FALLBACK
-
-
-def _alert_row(admin: str, channel: str, reason: str, since: datetime, via: str) -> dict[str, object]:
-    text = (f"ptrack channel {channel!r} failed permanently and is marked broken: {reason}. Its messages are "
-            f"kept and wait. Fix the channel (credentials, webhook, address), then run "
-            f"`ptrack outbox retry --channel {channel}`.")
-    payload = {"subject": f"ptrack: channel {channel} is broken", "text": text}
-    return {
-        "dedup_key": digest("alert", admin, channel, since.isoformat()), "kind": "alert",
-        "recipient_email": admin, "cover_for": "", "channel": via, "owed_on": local_day(since),
-        "payload": json.dumps(payload), "reason": "queued", "status": "pending", "attempts": 0,
-        "not_before": since, "next_attempt_at": since, "created_at": since, "updated_at": since,
-    }
+def _admins(conn: Connection) -> list[str]:
+    return sorted({e.lower() for e in conn.execute(select(t.people.c.email).where(t.people.c.role == "admin"))
+                   .scalars()})

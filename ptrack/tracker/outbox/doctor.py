@@ -11,6 +11,7 @@ from ptrack.calendars import WorkingDayCalendar
 from ptrack.notifiers.base import DeliveryError, Message, Notifier, redact
 from ptrack.tracker.coverage import RuleCoverage
 from ptrack.tracker.errors import PtrackError
+from ptrack.tracker.outbox.retry import RetryPolicy
 from ptrack.tracker.policy.window import local_day
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import outbox_queries as q
@@ -41,6 +42,7 @@ def store_checks(store: Store, notifiers: Mapping[str, Notifier], now: datetime)
         states = q.channel_states(conn)
         last = get_meta(conn, LAST_IMPORT)
         counts = q.counts_by_status(conn)
+        stuck = q.stale_claims(conn, now, RetryPolicy().lease)
     out = [Check("database", True, f"{store.url} at the newest schema")]
     for name in sorted(set(notifiers) | set(states)):
         state, reason, since = states.get(name, ("ok", "", now))
@@ -52,6 +54,10 @@ def store_checks(store: Store, notifiers: Mapping[str, Notifier], now: datetime)
         out.append(Check(f"channel {name}", ok, detail))
     waiting = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"
     out.append(Check("outbox", not counts.get("dead") and not counts.get("failed"), waiting))
+    if stuck:
+        out.append(Check("outbox claims", False, f"{stuck} message(s) claimed longer than the lease (a dispatcher "
+                                                 "stopped mid-send): the next `ptrack remind` or daemon pass sends "
+                                                 "them again"))
     out.append(_stale(last, now))
     return out
 

@@ -9,7 +9,6 @@ JSON fragment per deadline (shared between messages), never the pass's decisions
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ptrack.notifiers.registry import channel_set, choose_channel
 from ptrack.tracker.config import Config
-from ptrack.tracker.outbox.routing import available_channels, choose_channel
-from ptrack.tracker.policy import Decision, Kind, OpenItem
-from ptrack.tracker.policy.decide import GroupKey
+from ptrack.tracker.outbox.messages import item_fragment, outbox_row, reminder_payload
+from ptrack.tracker.policy import Decision, GroupKey, Kind, OpenItem
 from ptrack.tracker.policy.types import MessageKey
 from ptrack.tracker.store import notify_queries as nq
 from ptrack.tracker.store import outbox_queries as q
@@ -43,8 +42,8 @@ class MessageBuilder:
     def __init__(self, conn: Connection | None, contacts: dict[str, nq.Contact], config: Config, today: date,
                  now: datetime) -> None:
         self.conn, self.contacts, self.today, self.now = conn, contacts, today, now
-        self.deep_link = config.deep_link
-        self.available = available_channels(config)
+        self.config = config
+        self.available = channel_set(config)
         self.webhooks = {name for name, team in config.teams.items() if team.teams_webhook_env}
         self.messages: dict[GroupKey, _Building] = {}
         self._fragments: dict[tuple[str, str], str] = {}
@@ -72,7 +71,7 @@ class MessageBuilder:
             return counts
         for message in self.messages.values():
             items = sorted(set(message.fragments))  # due date first: in due-date order, one per deadline
-            payload = f'{{"items":[{",".join(items)}],"team":{json.dumps(message.team)}}}'
+            payload = reminder_payload(items, message.team, self.config.local_authority)
             q.complete_message(self.conn, message.id, message.key.hexdigest(), payload)
         return counts
 
@@ -84,12 +83,9 @@ class MessageBuilder:
         contact = self.contacts.get(recipient)
         team = contact.team if contact and contact.team else first.team
         channel = choose_channel(contact.channel if contact else "", team in self.webhooks, self.available)
-        row = {
-            "dedup_key": f"building-{uuid.uuid4().hex}", "kind": kind.value, "recipient_email": recipient,
-            "cover_for": cover_for, "channel": channel, "owed_on": self.today, "payload": "{}",
-            "reason": reason.value, "status": "pending", "attempts": 0, "not_before": not_before,
-            "next_attempt_at": not_before, "created_at": self.now, "updated_at": self.now,
-        }
+        row = outbox_row(dedup_key=f"building-{uuid.uuid4().hex}", kind=kind.value, recipient=recipient,
+                         channel=channel, owed_on=self.today, payload="{}", reason=reason.value,
+                         not_before=not_before, now=self.now, cover_for=cover_for)
         message_id = q.insert_message(self.conn, row) if self.conn is not None else -len(self.messages) - 1
         return _Building(message_id, kind, reason.value, team, MessageKey(recipient, cover_for, kind, self.today))
 
@@ -98,9 +94,5 @@ class MessageBuilder:
         ref = (item.case_id, item.deadline_key)
         found = self._fragments.get(ref)
         if found is None:
-            link = self.deep_link.format(case_id=item.case_id) if self.deep_link else ""
-            found = self._fragments[ref] = json.dumps(
-                {"due": item.due.isoformat(), "case_id": item.case_id, "rule_id": item.rule_id,
-                 "key": item.deadline_key, "initials": item.initials, "rule_title": item.rule_title, "link": link},
-                separators=(",", ":"))
+            found = self._fragments[ref] = item_fragment(item, self.config.link_for(item.case_id))
         return found

@@ -11,14 +11,14 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from ptrack.calendars import WorkingDayCalendar
+from ptrack.calendars.counting import Unit
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.config import Config
 from ptrack.tracker.coverage import judge
 from ptrack.tracker.coverage import untracked_rules as untracked_of
 from ptrack.tracker.outbox.dispatch import DispatchReport, dispatch
 from ptrack.tracker.outbox.queueing import MessageBuilder
-from ptrack.tracker.policy import Absence, Decision, OpenItem, PolicySettings, Reason, Window, local_day
-from ptrack.tracker.policy.decide import GroupKey, Router
+from ptrack.tracker.policy import Absence, OpenItem, PolicySettings, Reason, Router, Window, local_day
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import notify_queries as nq
@@ -46,11 +46,14 @@ CHUNK_CASES = 5000  # cases decided and queued at a time: bounds memory whatever
 def policy_settings(config: Config) -> PolicySettings:
     n = config.notify
     return PolicySettings(n.remind_working_days_before, n.escalate_to_manager_after_working_days,
-                          Window.parse(n.window))
+                          Window.parse(n.window), n.overdue_nudge_every_working_days)
 
 
 def rule_notices(ruleset: RuleSet) -> dict[str, nq.RuleNotice]:
-    return {rid: nq.RuleNotice(r.title, r.audience, r.iro_relevant) for rid, r in ruleset.rules.items()}
+    """Each rule's notification data. `urgent` is read from the rule when the pack gives it one."""
+    return {rid: nq.RuleNotice(r.title, r.audience, r.iro_relevant, r.count.unit is Unit.WD,
+                               bool(getattr(r, "urgent", False)))
+            for rid, r in ruleset.rules.items()}
 
 
 def remind(
@@ -79,7 +82,7 @@ def remind(
     with store.transaction("queueing reminders") as conn:
         _decide_and_queue(conn, conn, config, ruleset, calendar, report, chunk_cases)
     if notifiers:
-        report.dispatched = dispatch(store, notifiers, now, worker_id)
+        report.dispatched = dispatch(store, notifiers, now, worker_id, calendar=calendar)
     return report
 
 
@@ -97,17 +100,9 @@ def _decide_and_queue(conn: Connection, writing: Connection | None, config: Conf
     for cases in nq.case_ranges(conn, chunk_cases):
         routed = list(router.route(nq.open_items(conn, today, horizon, notices, managers, cases)))
         existing = q.existing_item_keys(conn, [d.dedup_key for d, _ in routed if d.not_before is not None])
-        owed: list[tuple[Decision, OpenItem, GroupKey]] = []
-        for decision, item in routed:
-            group = router.group(decision)
-            if group is not None and decision.dedup_key in existing:
-                report.decisions[Reason.DEDUPLICATED.value] += 1
-                continue
-            report.decisions[decision.reason.value] += 1
-            if group is not None:
-                existing.add(decision.dedup_key)  # owed twice in one pass (e.g. one person is worker and IRO)
-                owed.append((decision, item, group))
-        builder.add_chunk(owed)
+        selection = router.select(routed, existing)
+        report.decisions.update(selection.decisions)
+        builder.add_chunk(selection.owed)
     report.messages = builder.finish()
     if writing is not None:
         report.superseded = q.supersede_overdue(writing, builder.overdue_recipients(), today, now)

@@ -8,14 +8,14 @@ alerted before it has had a chance to import. The clock is passed in (`now`, an 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ptrack.calendars import WorkingDayCalendar
+from ptrack.notifiers.registry import channel_set, choose_channel
 from ptrack.tracker.config import Config
-from ptrack.tracker.outbox.routing import available_channels, choose_channel
+from ptrack.tracker.outbox.messages import outbox_row, text_payload
 from ptrack.tracker.policy.types import Window, digest
 from ptrack.tracker.policy.window import LONDON, delivery_slot, local_day
 from ptrack.tracker.services import last_import
@@ -52,7 +52,7 @@ def alert_stale_data(
         day = local_day(slot)
         keys = {email: digest("stale_data", email, day.isoformat()) for email in recipients}
         told = dq.existing_message_keys(conn, list(keys.values()))
-        available = available_channels(config)
+        available = channel_set(config)
         rows = [_alert_row(keys[email], email, choose_channel(pref, False, available), report, config, now, slot)
                 for email, pref in sorted(recipients.items()) if keys[email] not in told]
         q.queue(conn, rows, [[] for _ in rows])
@@ -70,9 +70,6 @@ def _alert_row(key: str, email: str, channel: str, report: StaleReport, config: 
     text = (f"ptrack's data is stale: {when} ({report.age_hours:g} hours ago). Deadlines and reminders are "
             f"only as current as the last import. Check the nightly export{where} and the daemon "
             f"(`ptrack status`). You will be told once a day until an import succeeds.")
-    payload = {"subject": "ptrack: case data is stale (no recent import)", "text": text}
-    return {
-        "dedup_key": key, "kind": "alert", "recipient_email": email, "cover_for": "", "channel": channel,
-        "owed_on": local_day(slot), "payload": json.dumps(payload), "reason": "stale_data", "status": "pending",
-        "attempts": 0, "not_before": slot, "next_attempt_at": slot, "created_at": now, "updated_at": now,
-    }
+    payload = text_payload("ptrack: case data is stale (no recent import)", text, council=config.local_authority)
+    return outbox_row(dedup_key=key, kind="alert", recipient=email, channel=channel, owed_on=local_day(slot),
+                      payload=payload, reason="stale_data", not_before=slot, now=now)

@@ -1,17 +1,25 @@
 """Who is owed which notification today (SPEC §6), as a pure function of the open deadlines and `now`.
 
+This is the one path: `Router.route` decides per item, `Router.select` drops what the outbox already holds and
+names the message each owed item joins; the reminder pass (`ptrack.tracker.outbox.service.remind`) calls
+exactly these, chunk by chunk, and the tests call them with plain values.
+
+- only deadlines in a naggable state (`NAGGABLE`: upcoming, due soon, overdue) are ever nagged: met,
+  cancelled, missed (scope ended while overdue) and untracked deadlines never are;
 - reminders at the configured working-day offsets before due (0 = the due day, or the last working day
   before it when it falls on a weekend); one per stage, so a missed morning is caught up, never doubled;
-- while overdue, one nudge per person per working day, every overdue item of theirs in ONE message;
-- escalation to the team manager once an item is N working days overdue; to the IRO when an IRO-relevant
-  rule is overdue, and for `permanence_plan_by_second_review` once the second review is held without a plan;
+- while overdue, one nudge per person every `overdue_nudge_every_working_days` working days (the first on the
+  first working day overdue), every overdue item of theirs in ONE message;
+- escalation to the team manager once an item is N working days overdue (1 for an urgent rule); to the IRO
+  when an IRO-relevant rule is overdue, and for `permanence_plan_by_second_review` once the second review is
+  held without a plan (urgency and IRO relevance are the rule's data, `RuleNotice`);
 - absence: the person gets nothing, their cover gets it marked as cover (or it waits for their return);
 - delivery only inside the window on a delivery day; otherwise deferred to the next opening.
-Each decision carries a named `Reason`; what is owed is grouped into `PlannedMessage`s."""
+Each decision carries a named `Reason`; what is owed is grouped by its `GroupKey` into one message."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,7 +31,6 @@ from ptrack.tracker.policy.types import (
     Decision,
     Kind,
     OpenItem,
-    PlannedMessage,
     PolicySettings,
     Reason,
     dedup_key,
@@ -32,16 +39,18 @@ from ptrack.tracker.policy.window import delivery_slot, local_day, next_delivery
 
 PERMANENCE_RULE = "permanence_plan_by_second_review"
 MAX_COVER_CHAIN = 3
+# The states that may be nagged (SPEC §2): everything else (met, met_late, cancelled, missed, untracked, and
+# any state added later) is never reminded, nudged or escalated.
+NAGGABLE = frozenset({"upcoming", "due_soon", "overdue"})
 GroupKey = tuple[str, str, Kind, datetime, Reason]  # recipient, cover_for, kind, not_before, the message's reason
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Every decision made (with its reason) and the messages to queue."""
+@dataclass
+class Selection:
+    """One chunk's outcome: every decision counted by reason, and the owed items with the message they join."""
 
-    decisions: tuple[Decision, ...]
-    messages: tuple[PlannedMessage, ...]
-    today: date = field(default=date.min)
+    decisions: Counter[str] = field(default_factory=Counter)
+    owed: list[tuple[Decision, OpenItem, GroupKey]] = field(default_factory=list)
 
 
 class _Owed(NamedTuple):
@@ -60,9 +69,11 @@ class DueDays:
         self.today, self.calendar = today, calendar
         self.offsets = sorted(settings.remind_working_days_before)
         self.escalate_after = settings.escalate_to_manager_after_working_days
+        self.nudge_every = max(1, settings.overdue_nudge_every_working_days)
         self.working_today = calendar.is_working_day(today)
         self._stages: dict[date, tuple[int, date] | None] = {}
-        self._overdue: dict[date, tuple[date | None, date]] = {}
+        self._overdue: dict[tuple[date, int], tuple[date | None, date]] = {}
+        self._nudge: dict[date, bool] = {}
 
     def stage(self, due: date) -> tuple[int, date] | None:
         """The latest reminder stage reached today (smallest offset whose day has come), and its day."""
@@ -70,39 +81,29 @@ class DueDays:
             self._stages[due] = _reminder_stage(due, self.today, self.calendar, self.offsets)
         return self._stages[due]
 
-    def overdue(self, due: date) -> tuple[date | None, date]:
+    def overdue(self, due: date, escalate_after: int) -> tuple[date | None, date]:
         """(the manager escalation's day if reached, else None; the first working day overdue)."""
-        found = self._overdue.get(due)
+        found = self._overdue.get((due, escalate_after))
         if found is None:
-            cal, n = self.calendar, self.escalate_after
+            cal, n = self.calendar, escalate_after
             escalation = cal.add_working_days(due, n) if cal.working_days_between(due, self.today) >= n else None
-            found = self._overdue[due] = (escalation, cal.add_working_days(due, 1))
+            found = self._overdue[due, n] = (escalation, cal.add_working_days(due, 1))
+        return found
+
+    def nudge_today(self, due: date) -> bool:
+        """Whether today is a nudge day for an item overdue since `due`: the 1st working day overdue, then every
+        `overdue_nudge_every_working_days`-th working day after it."""
+        found = self._nudge.get(due)
+        if found is None:
+            k = self.calendar.working_days_between(due, self.today)  # today is the k-th working day overdue
+            found = self._nudge[due] = self.working_today and k >= 1 and (k - 1) % self.nudge_every == 0
         return found
 
 
-def decide(
-    items: Iterable[OpenItem],
-    absences: Sequence[Absence],
-    calendar: WorkingDayCalendar,
-    settings: PolicySettings,
-    now: datetime,
-    already_queued: Collection[str] = frozenset(),
-) -> Plan:
-    """The notifications owed at `now` for `items`; `already_queued` holds the dedup keys in the outbox."""
-    decisions: list[Decision] = []
-    grouped: dict[GroupKey, list[tuple[Decision, OpenItem]]] = defaultdict(list)
-    router = Router(absences, calendar, settings, now)
-    for decision, item in router.route(items, already_queued):
-        decisions.append(decision)
-        group = router.group(decision)
-        if group is not None:
-            grouped[group].append((decision, item))
-    return Plan(tuple(decisions), tuple(_messages(grouped, router.today)), router.today)
-
-
 class Router:
-    """Decides, item by item, what is owed at `now` and to whom (`route`), and which message it joins (`group`).
-    `decide` uses it on a list; the reminder pass streams a caseload through it chunk by chunk."""
+    """Decides, item by item, what is owed at `now` and to whom (`route`); `select` drops what is already queued
+    and says which message each owed item joins (`group`). The reminder pass streams a caseload through it
+    chunk by chunk; the tests give it lists."""
 
     def __init__(self, absences: Sequence[Absence], calendar: WorkingDayCalendar, settings: PolicySettings,
                  now: datetime) -> None:
@@ -112,17 +113,34 @@ class Router:
         self.away = _absences_on(absences, self.today)
         self.days = DueDays(self.today, calendar, settings)
 
-    def route(self, items: Iterable[OpenItem], already_queued: Collection[str] = frozenset()
-              ) -> Iterator[tuple[Decision, OpenItem]]:
+    def route(self, items: Iterable[OpenItem]) -> Iterator[tuple[Decision, OpenItem]]:
         today = self.today
         for item in items:
             closed = _closed_reason(item, today)
+            if closed is None and item.state and item.state not in NAGGABLE:
+                closed = Reason.SUPPRESSED_NOT_NAGGABLE
             if closed is not None:
                 yield Decision("", item.case_id, item.deadline_key, item.rule_id, Kind.REMINDER, "", today,
                                closed), item
                 continue
             for owed in owed_for(item, today, self.calendar, self.settings, self.days):
-                yield self._route(owed, already_queued), item
+                yield self._route(owed), item
+
+    def select(self, routed: Iterable[tuple[Decision, OpenItem]], already_queued: Collection[str]) -> Selection:
+        """What of `routed` is owed and not yet in the outbox (`already_queued`: its dedup keys), each with the
+        message it joins; every decision counted by reason (`deduplicated` for those already queued)."""
+        out = Selection()
+        seen = set(already_queued)
+        for decision, item in routed:
+            group = self.group(decision)
+            if group is not None and decision.dedup_key in seen:
+                out.decisions[Reason.DEDUPLICATED.value] += 1
+                continue
+            out.decisions[decision.reason.value] += 1
+            if group is not None:
+                seen.add(decision.dedup_key)  # owed twice in one pass (e.g. one person is worker and IRO)
+                out.owed.append((decision, item, group))
+        return out
 
     def group(self, decision: Decision) -> GroupKey | None:
         """The message a decision joins, or None when it joins none (deduplicated, closed, nobody to tell)."""
@@ -133,7 +151,7 @@ class Router:
             return decision.recipient, decision.person, decision.kind, decision.not_before, self.slot[0]
         return decision.recipient, "", decision.kind, decision.not_before, reason
 
-    def _route(self, owed: _Owed, already_queued: Collection[str]) -> Decision:
+    def _route(self, owed: _Owed) -> Decision:
         """Dedup, then absence, then the delivery window."""
         i, person = owed.item, owed.person.lower()
         if not person:
@@ -145,8 +163,6 @@ class Router:
             return Decision(person, i.case_id, i.deadline_key, i.rule_id, owed.kind, owed.stage, owed.owed_on,
                             reason, recipient, not_before, key)
 
-        if already_queued and key in already_queued:
-            return made(Reason.DEDUPLICATED)
         reason, not_before = self.slot
         if not self.away:
             return made(reason, person, not_before)
@@ -177,12 +193,13 @@ def owed_for(item: OpenItem, today: date, calendar: WorkingDayCalendar, settings
 
 
 def _overdue(item: OpenItem, today: date, days: DueDays) -> Iterator[_Owed]:
-    if days.working_today:
+    if days.nudge_today(item.due):
         for person in _primary(item):
             yield _Owed(person, item, Kind.OVERDUE, "daily", today)
-    escalation_day, first_overdue_day = days.overdue(item.due)
+    after = 1 if item.urgent else days.escalate_after
+    escalation_day, first_overdue_day = days.overdue(item.due, after)
     if escalation_day is not None:
-        yield _Owed(item.manager_email, item, Kind.ESCALATION_MANAGER, f"wd+{days.escalate_after}", escalation_day)
+        yield _Owed(item.manager_email, item, Kind.ESCALATION_MANAGER, f"wd+{after}", escalation_day)
     if item.iro_relevant and first_overdue_day <= today:
         yield _Owed(item.iro_email, item, Kind.ESCALATION_IRO, "overdue", first_overdue_day)
 
@@ -230,9 +247,3 @@ def _cover(person: str, away: dict[str, Absence]) -> tuple[str | None, str]:
             return None, ""
         current = absence.cover_email.lower()
     return None, ""
-
-
-def _messages(grouped: dict[GroupKey, list[tuple[Decision, OpenItem]]], today: date) -> Iterator[PlannedMessage]:
-    for (recipient, cover_for, kind, not_before, reason), pairs in sorted(grouped.items(), key=lambda kv: kv[0][:3]):
-        yield PlannedMessage(recipient, cover_for, kind, today, not_before, reason,
-                             tuple(d for d, _ in pairs), tuple(i for _, i in pairs))

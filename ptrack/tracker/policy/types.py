@@ -24,12 +24,9 @@ class Reason(StrEnum):
     SUPPRESSED_MET = "suppressed_met"  # the deadline has been met: nothing owed
     SUPPRESSED_CANCELLED = "suppressed_cancelled"  # the deadline was cancelled (e.g. the child left care)
     SUPPRESSED_NO_RECIPIENT = "suppressed_no_recipient"  # nobody to tell (no worker/manager/IRO recorded)
+    SUPPRESSED_NOT_NAGGABLE = "suppressed_not_naggable"  # a state never nagged (missed, untracked, ...)
     WITHDRAWN = "withdrawn"  # a pending message whose deadlines were all met or cancelled
     SUPERSEDED = "superseded"  # a pending overdue nudge replaced by a newer day's nudge
-
-
-DEFERRED = frozenset({Reason.DEFERRED_OUTSIDE_WINDOW, Reason.DEFERRED_NON_WORKING_DAY,
-                      Reason.DEFERRED_CLOSURE_DAY, Reason.DEFERRED_ABSENT})
 
 
 class Kind(StrEnum):
@@ -43,6 +40,9 @@ class Kind(StrEnum):
 class OpenItem(NamedTuple):
     """One open deadline as the policy sees it: the case's people and the rule's notification settings.
     `second_review_held_on` is set for `permanence_plan_by_second_review` when the second review was held.
+    `state` is the deadline's state on the day (SPEC §2); only `NAGGABLE` states are nagged. `working_days`
+    says the rule counts working days (messages then give working days left); `urgent` escalates to the
+    manager on the first working day overdue.
     A NamedTuple, not a dataclass: a reminder pass builds hundreds of thousands of them."""
 
     case_id: str
@@ -60,6 +60,10 @@ class OpenItem(NamedTuple):
     cancelled_on: date | None = None
     second_review_held_on: date | None = None
     team: str = ""
+    last_working_day: date | None = None
+    working_days: bool = False
+    urgent: bool = False
+    state: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class PolicySettings:
     remind_working_days_before: tuple[int, ...] = (10, 3, 0)
     escalate_to_manager_after_working_days: int = 3
     window: Window = field(default_factory=Window)
+    overdue_nudge_every_working_days: int = 1
 
 
 class Decision(NamedTuple):
@@ -114,27 +119,6 @@ class Decision(NamedTuple):
     def cover_for(self) -> str:
         """Whom the recipient covers for ("" unless redirected to a cover)."""
         return self.person if self.reason is Reason.REDIRECTED_ABSENT else ""
-
-
-@dataclass(frozen=True)
-class PlannedMessage:
-    """A message to queue: all of one recipient's items of one kind owed on one day, grouped."""
-
-    recipient: str
-    cover_for: str
-    kind: Kind
-    owed_on: date
-    not_before: datetime
-    reason: Reason
-    items: tuple[Decision, ...]
-    open_items: tuple[OpenItem, ...]
-
-    @property
-    def dedup_key(self) -> str:
-        key = MessageKey(self.recipient, self.cover_for, self.kind, self.owed_on)
-        for d in self.items:
-            key.add(d.dedup_key)
-        return key.hexdigest()
 
 
 def dedup_key(person: str, case_id: str, deadline_key: str, kind: str, stage: str, owed_on: date) -> str:

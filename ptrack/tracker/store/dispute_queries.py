@@ -79,12 +79,6 @@ def steps_of(conn: Connection, dispute_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def was_prompted(conn: Connection, dispute_id: int, stage: int) -> bool:
-    return conn.execute(select(s.c.id).where(
-        s.c.dispute_id == dispute_id, s.c.action == "prompted", s.c.to_stage == stage,
-    ).limit(1)).first() is not None
-
-
 def _bypassed(conn: Connection, ids: list[int]) -> dict[int, tuple[int, ...]]:
     out: dict[int, list[int]] = defaultdict(list)
     for i in range(0, len(ids), 900):

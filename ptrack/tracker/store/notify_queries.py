@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
+from ptrack.tracker.model import status_on
 from ptrack.tracker.policy.types import Absence, OpenItem
 from ptrack.tracker.store import notify_schema as n
 from ptrack.tracker.store import schema as t
@@ -19,11 +20,15 @@ PERMANENCE_RULE = "permanence_plan_by_second_review"
 
 @dataclass(frozen=True)
 class RuleNotice:
-    """What the policy needs of a rule: its title and who it is for."""
+    """What the policy needs of a rule, as data: its title, who it is for, whether the IRO is told when it is
+    overdue, whether it counts working days (messages then give working days left) and whether it is urgent
+    (escalated to the manager on the first working day overdue)."""
 
     title: str
     audience: frozenset[str]
     iro_relevant: bool
+    working_days: bool = False
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,8 @@ def open_items(
     from `cases[0]` to `cases[1]` (all cases when None), in (case, key) order."""
     d, c = t.deadlines.c, t.cases.c
     stmt = (
-        select(d.case_id, d.key, d.rule_id, d.due, d.anchor_event_id, c.initials, c.team, c.worker_email,
-               c.manager_email, c.iro_email)
+        select(d.case_id, d.key, d.rule_id, d.due, d.last_working_day, d.due_soon_from, d.met_on, d.cancelled_on,
+               d.anchor_event_id, c.initials, c.team, c.worker_email, c.manager_email, c.iro_email)
         .join(t.cases, c.case_id == d.case_id)
         .where(d.due <= horizon, d.anchor_date <= today, or_(d.closed_on.is_(None), d.closed_on > today))
         .order_by(d.case_id, d.key)
@@ -72,6 +77,8 @@ def open_items(
             r.case_id, r.key, r.rule_id, rule.title, r.due, r.initials, r.worker_email.lower(), manager,
             r.iro_email.lower(), rule.audience, rule.iro_relevant, None, None,
             held.get((r.case_id, r.anchor_event_id)) if r.rule_id == PERMANENCE_RULE else None, r.team,
+            r.last_working_day, rule.working_days, rule.urgent,
+            status_on(r.due, r.due_soon_from, r.met_on, r.cancelled_on, today).value,
         )
 
 

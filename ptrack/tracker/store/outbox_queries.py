@@ -120,7 +120,7 @@ def withdraw_closed(conn: Connection, today: date, now: datetime) -> Counter[str
     """Withdraw, set-based, the items of messages not yet sent whose deadline is met or cancelled on or before
     `today`, or gone (a correction removed it); a message left with no items is withdrawn with the reason, one
     that keeps some has its payload rewritten. Only the withdrawn rows come back to Python. Returns the items
-    withdrawn, by reason (the same as `ptrack.tracker.policy.withdrawals` decides, proven equal by the tests)."""
+    withdrawn, by reason."""
     i, d = n.outbox_items.c, t.deadlines.c
     same = and_(d.case_id == i.case_id, d.key == i.deadline_key)
     still_open = exists().where(same, or_(d.closed_on.is_(None), d.closed_on > today))
@@ -169,6 +169,12 @@ def release_stale(conn: Connection, now: datetime, lease: timedelta) -> int:
     return result.rowcount
 
 
+def stale_claims(conn: Connection, now: datetime, lease: timedelta) -> int:
+    """Messages claimed longer ago than the lease: a dispatcher stopped mid-send (the next pass puts them back)."""
+    return int(conn.execute(select(func.count()).select_from(m).where(
+        m.c.status == "sending", m.c.claimed_at < now - lease)).scalar_one())
+
+
 def claim(conn: Connection, worker_id: str, now: datetime, limit: int, channels: Collection[str]) -> list[Claimed]:
     """Claim up to `limit` due pending messages on `channels` for this worker, oldest first."""
     if not channels:
@@ -193,11 +199,6 @@ def finish(conn: Connection, claimed: Claimed, now: datetime, **values: Any) -> 
     result = conn.execute(update(m).where(m.c.id == claimed.id, m.c.claim_token == claimed.claim_token,
                                           m.c.status == "sending").values(updated_at=now, claim_token="", **values))
     return result.rowcount == 1
-
-
-def release(conn: Connection, claimed: Claimed, now: datetime) -> None:
-    """Hand a claimed message back untouched (its channel is cooling down or broken in this pass)."""
-    finish(conn, claimed, now, status="pending", claimed_by="")
 
 
 # -- channel state ----------------------------------------------------------------------------------------------
@@ -231,8 +232,9 @@ def retry(conn: Connection, channel: str | None, now: datetime) -> int:
     c = n.channel_state.c
     state = update(n.channel_state).values(state="ok", reason="", since=now)
     conn.execute(state if channel is None else state.where(c.channel == channel))
+    # Due again at once: as soon as the message was first allowed to go (its delivery window still applies).
     stmt = update(m).where(m.c.status.in_(("failed", "dead"))).values(
-        status="pending", attempts=0, next_attempt_at=now, last_error="", updated_at=now)
+        status="pending", attempts=0, next_attempt_at=m.c.not_before, last_error="", updated_at=now)
     return conn.execute(stmt if channel is None else stmt.where(m.c.channel == channel)).rowcount
 
 
