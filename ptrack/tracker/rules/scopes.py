@@ -103,7 +103,7 @@ def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool
         and (count_additional_reviews or not (e.kind == "review_held" and e.subkind == "additional"))
     ]
     events.sort(key=lambda e: (e.date, event_order(e)))
-    days = [(day, list(group)) for day, group in groupby(events, key=lambda e: e.date)]
+    days = [_Day(list(group)) for _, group in groupby(events, key=lambda e: e.date)]
     ignored: dict[str, str] = {}
     placements = _spans(days, "placement", {"placement_start"},
                         {"placement_end": "placement ended", "looked_after_end": "left care"}, "move", ignored)
@@ -131,6 +131,16 @@ def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool
     return CaseScopes(timeline, events, by_within, ignored)
 
 
+class _Day:
+    """One day's events and the set of their kinds (most days open or close nothing)."""
+
+    __slots__ = ("events", "kinds")
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.kinds = {e.kind for e in events}
+
+
 _REOPEN_REASON = {
     "move": "next placement started ({kind} {day})",
     "supersede": "never concluded: a new application was issued ({kind} {day})",
@@ -138,7 +148,7 @@ _REOPEN_REASON = {
 
 
 def _spans(
-    days: list[tuple[date, list[Event]]], within: str, openers: set[str], closers: dict[str, str],
+    days: list[_Day], within: str, openers: set[str], closers: dict[str, str],
     reopen: str, ignored: dict[str, str],
 ) -> list[Scope]:
     """Scopes opened by an opener event and closed by a closer, a day at a time. On a day with an opener, the
@@ -148,7 +158,13 @@ def _spans(
     and open a new one; `ignore` reports it as ignored."""
     scopes: list[Scope] = []
     current: Scope | None = None
-    for _, group in days:
+    structural = openers | set(closers)
+    for day in days:
+        group = day.events
+        if day.kinds.isdisjoint(structural):  # nothing opens or closes: the day's events join the open scope
+            if current is not None:
+                current.events.extend(group)
+            continue
         opens = [e for e in group if e.kind in openers]
         closes = [e for e in group if e.kind in closers]
         if current is not None and opens:
