@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
+from ptrack.cli.deadlines import untracked_rules
 from ptrack.cli.state import AppState, state
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.digest import render
@@ -43,7 +44,7 @@ def digest(
         report = send_digests(s.store, s.config, s.ruleset, s.calendar, _now(s), _notifiers(s), team=team)
         print_send(report)
         return
-    d = load_digest(s.store, s.config, s.as_of, team)
+    d = load_digest(s.store, s.config, s.as_of, team, untracked=untracked_rules(s))
     titles = rule_titles(s.ruleset)
     if fmt is DigestFormat.csv:
         output.write_csv(render.CSV_COLUMNS, render.csv_rows(d))
@@ -72,8 +73,8 @@ def print_digest(d: Digest, titles: dict[str, str], items: int | None = None) ->
     if not d.teams:
         output.line("Nothing overdue and nothing due in the next 14 days.")
         return
-    output.table("By team", ("team", "managers", "overdue", "due in 14 days"),
-                 [(t.team, ", ".join(t.managers), t.overdue, t.due_soon) for t in d.teams])
+    output.table("By team", ("team", "managers", "overdue", "missed this week", "due in 14 days"),
+                 [(t.team, ", ".join(t.managers), t.overdue, t.missed, t.due_soon) for t in d.teams])
     output.table("By rule", ("rule", "title", "overdue", "due in 14 days"),
                  [(r, titles.get(r, r), n.overdue, n.due_soon) for r, n in d.counts_by_rule.items()])
     for t in d.teams:

@@ -12,6 +12,7 @@ import typer
 from ptrack.cli import output
 from ptrack.cli.state import AppState, UsageError, parse_date, state
 from ptrack.notifiers.base import Notifier
+from ptrack.tracker import services
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.outbox import doctor as checks
 from ptrack.tracker.outbox.service import (
@@ -122,7 +123,7 @@ def absent_command(
     start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
     if end < start:
         raise UsageError(f"--to {to_date} is before --from {from_date}")
-    mark_absent(state(ctx).store, Absence(email, start, end, cover))
+    mark_absent(state(ctx).store, Absence(email, start, end, cover), datetime.now(UTC))
     output.line(f"{email} away {start.isoformat()} to {end.isoformat()}"
                 + (f"; covered by {cover}" if cover else "; messages wait for their return"))
 
@@ -141,6 +142,8 @@ def doctor(
         results.append(checks.calendar_check(s.calendar, now))
         notifiers = _notifiers(s)
         results.extend(checks.store_checks(s.store, notifiers, now))
+        results.append(checks.coverage_check(
+            services.coverage(s.store, s.ruleset, s.config.import_settings.complete_sources)))
         if send_test:
             results.extend(checks.send_tests(notifiers, to or "ptrack-doctor@localhost", now))
     except PtrackError as exc:
