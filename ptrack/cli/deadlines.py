@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
-from ptrack.cli.state import UsageError, state
+from ptrack.cli.state import AppState, UsageError, state
 from ptrack.tracker import filters, services
 from ptrack.tracker.errors import NotFoundError
 from ptrack.tracker.model import Status
 from ptrack.tracker.rules import explain as explain_deadline
+from ptrack.tracker.rules import explain_ignored
 from ptrack.tracker.store import DeadlineRow
 
 CSV_COLUMNS = ("case_id", "rule_id", "due", "last_working_day", "status", "met_on", "anchor_event",
@@ -53,7 +54,7 @@ def list_deadlines(
     )] = None,
     status: Annotated[str, typer.Option(
         "--status", metavar="S",
-        help="upcoming, due_soon, overdue, met, met_late, cancelled (comma-separated), "
+        help="upcoming, due_soon, overdue, met, met_late, missed, cancelled, untracked (comma-separated), "
              "open (the first three) or all.",
     )] = "open",
     fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.table,
@@ -68,13 +69,18 @@ def list_deadlines(
         team = output.note(filters.match_team(s.store, s.config, team))
     if worker is not None:
         worker = filters.match_person(s.store, worker, "--worker").value
-    rows = services.query_deadlines(s.store, s.as_of, case_id=case, team=team, worker=worker, statuses=statuses)
+    rows = services.query_deadlines(s.store, s.as_of, case_id=case, team=team, worker=worker, statuses=statuses,
+                                    untracked=untracked_rules(s))
     if fmt is ListFormat.csv:
         output.write_csv(CSV_COLUMNS, (csv_row(r) for r in rows))
     elif fmt is ListFormat.json:
         output.write_json([json_row(r) for r in rows])
     else:
         print_table(rows, f"Deadlines on {s.as_of.isoformat()} ({status})")
+
+
+def untracked_rules(s: AppState) -> frozenset[str]:
+    return services.untracked_rules(s.store, s.ruleset, s.config.import_settings.complete_sources)
 
 
 def csv_row(row: DeadlineRow) -> tuple[object, ...]:
@@ -120,14 +126,17 @@ def explain(
     s = state(ctx)
     if rule_id is not None and s.ruleset.get(rule_id) is None:
         raise NotFoundError(f"rule {rule_id!r} is not in the active rule set; see `ptrack rules list`")
-    services.case_timeline(s.store, case_id)  # NotFoundError for an unknown case
-    rows = services.query_deadlines(s.store, s.as_of, case_id=case_id, statuses=None)
+    ignored = services.ignored_events(s.store, s.ruleset, s.calendar, s.as_of, case_id)  # NotFoundError if unknown
+    rows = services.query_deadlines(s.store, s.as_of, case_id=case_id, statuses=None, untracked=untracked_rules(s))
     chosen = [r for r in rows if rule_id is None or r.rule_id == rule_id]
     if not chosen:
         what = f"no {rule_id} deadline" if rule_id else "no deadlines"
         output.line(f"case {case_id}: {what} on {s.as_of.isoformat()}")
-        return
     for i, row in enumerate(chosen):
         if i:
             output.line()
-        output.line(explain_deadline(row.deadline, s.ruleset, s.calendar, s.as_of))
+        output.line(explain_deadline(row.deadline, s.ruleset, s.calendar, s.as_of,
+                                     untracked=row.status is Status.UNTRACKED))
+    if rule_id is None:
+        output.line()
+        output.line(explain_ignored(ignored))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -65,16 +65,19 @@ def demo(
     try:
         calendar, ruleset = config.calendar(), config.ruleset()
         reports = services.import_paths(store, [files.cases, files.people, files.events], fmt="auto",
-                                        dry_run=False, today=s.as_of, ruleset=ruleset, calendar=calendar)
+                                        dry_run=False, today=s.as_of, ruleset=ruleset, calendar=calendar,
+                                        now=datetime.now(UTC))
         print_reports(reports)
-        rows = services.query_deadlines(store, s.as_of, statuses=[Status.DUE_SOON, Status.OVERDUE])
+        untracked = services.untracked_rules(store, ruleset, config.import_settings.complete_sources)
+        rows = services.query_deadlines(store, s.as_of, statuses=[Status.DUE_SOON, Status.OVERDUE],
+                                        untracked=untracked)
         morning = datetime.combine(s.as_of, policy_settings(config).window.opens, tzinfo=LONDON)
         folder = FolderNotifier("folder", directory / "outbox")
         reminders = remind(store, config, ruleset, calendar, morning, {"folder": folder}, worker_id="demo")
         disputes = open_demo_disputes(store, config, ruleset, calendar, rows, morning)
         prompts = prompt_overdue_disputes(store, config, calendar, morning, {"folder": folder}, worker_id="demo")
         listed = list_disputes(store, Ladder(config.disputes, calendar), s.as_of)
-        weekly = load_digest(store, config, s.as_of)
+        weekly = load_digest(store, config, s.as_of, untracked=untracked)
     finally:
         store.close()
     output.line()

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
+from ptrack.cli.deadlines import untracked_rules
 from ptrack.cli.state import AppState, UsageError, state
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.digest import render
@@ -57,7 +58,7 @@ def digest(
         with output.prefixed(s.simulation_prefix(dry_run)):
             print_send(report, dry_run)
         return
-    d = load_digest(s.store, s.config, s.as_of, team)
+    d = load_digest(s.store, s.config, s.as_of, team, untracked=untracked_rules(s))
     titles = rule_titles(s.ruleset)
     if fmt is DigestFormat.csv:
         output.write_csv(render.CSV_COLUMNS, render.csv_rows(d))
@@ -86,8 +87,8 @@ def print_digest(d: Digest, titles: dict[str, str], items: int | None = None) ->
     if not d.teams:
         output.line("Nothing overdue and nothing due in the next 14 days.")
         return
-    output.table("By team", ("team", "managers", "overdue", "due in 14 days"),
-                 [(t.team, ", ".join(t.managers), t.overdue, t.due_soon) for t in d.teams])
+    output.table("By team", ("team", "managers", "overdue", "missed this week", "due in 14 days"),
+                 [(t.team, ", ".join(t.managers), t.overdue, t.missed, t.due_soon) for t in d.teams])
     output.table("By rule", ("rule", "title", "overdue", "due in 14 days"),
                  [(r, titles.get(r, r), n.overdue, n.due_soon) for r, n in d.counts_by_rule.items()])
     for t in d.teams:

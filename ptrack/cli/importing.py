@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,7 @@ from ptrack.cli.state import UsageError, state
 from ptrack.tracker import services
 from ptrack.tracker.drop_folder import DropFolderReport, import_drop_folder, report_json
 from ptrack.tracker.importing import FAMILIES, FORMATS, ImportReport
+from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 
 PROGRESS_FROM_BYTES = 5_000_000  # files smaller than this load too fast for a bar to help
 
@@ -44,6 +46,9 @@ def import_files(
     report_format: Annotated[ReportFormat, typer.Option(
         "--format-report", help="How to print the import report.",
     )] = ReportFormat.text,
+    allow_mass_void: Annotated[bool, typer.Option(
+        "--allow-mass-void", help="Let a full extract void more than import.max_void_share of its events.",
+    )] = False,
 ) -> None:
     """Import files, print a report (rows read, loaded, rejected with reasons); exit 1 if any row was rejected."""
     if drop_folder:
@@ -60,6 +65,9 @@ def import_files(
         reports = services.import_paths(
             s.store, paths, fmt=fmt, dry_run=dry_run, today=s.as_of, ruleset=s.ruleset, calendar=s.calendar,
             connected_person_place_codes=s.config.import_settings.connected_person_place_codes, progress=progress,
+            now=datetime.now(UTC),  # the clock is read at the edge: an import happens now, whatever --as-of
+            full_extract=s.config.import_settings.full_extract,
+            max_void_share=s.config.import_settings.max_void_share, allow_mass_void=allow_mass_void,
         )
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
@@ -124,7 +132,8 @@ def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFor
     if len(paths) > 1:
         raise UsageError("import --drop-folder: give at most one folder")
     s = state(ctx)
-    report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None)
+    report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None,
+                                now=datetime.now(UTC))
     if report_format is ReportFormat.json:
         output.write_json({"folder": report.folder, "started_at": report.started_at,
                            "files": [vars(f) for f in report.files]})
@@ -148,7 +157,25 @@ def print_reports(reports: list[ImportReport]) -> None:
         output.line(report.summary())
         for reject in report.rejects:
             output.line(f"  rejected {reject}")
-        if report.rows_rejected > len(report.rejects):
-            output.line(f"  ... and {report.rows_rejected - len(report.rejects)} more rejected rows (stored)")
+        if len(report.rejects) == MAX_REJECTS_KEPT:
+            output.line("  ... and more rejected rows (all stored in rejected_rows)")
+        for field_problem in report.warnings:
+            output.line(f"  warning {field_problem} (the row is stored without it)")
+        if len(report.warnings) == MAX_REJECTS_KEPT:
+            output.line("  ... and more warnings (all stored in rejected_rows)")
+        for unused in report.unused:
+            output.line(f"  warning {unused}")
+        if report.events_unused > len(report.unused):
+            output.line(f"  ... and {report.events_unused - len(report.unused)} more events not used")
+        if report.unused_note:
+            output.line(f"  {report.unused_note}")
+        if report.events_same_as:
+            output.line(f"  {report.events_same_as} events another source had already supplied: stored once, "
+                        f"this file kept as their second provenance")
+        if report.full_extract:
+            output.line(f"  full extract: voided {report.events_voided} events no longer in it, restored "
+                        f"{report.events_restored}" + (f" ({report.void_note})" if report.void_note else ""))
+            for event_id, case_id, kind, day in report.voided:
+                output.line(f"  voided {event_id} (case {case_id}, {kind} {day.isoformat()})")
         if report.cases_recomputed:
             output.line(f"  recomputed {report.cases_recomputed} cases")

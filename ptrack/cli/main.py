@@ -15,12 +15,14 @@ import typer
 from ptrack.calendars import CalendarError
 from ptrack.cli import (
     calendar,
+    coverage,
     daemon,
     deadlines,
     demo,
     digest,
     discrepancies,
     dispute,
+    events,
     importing,
     notify,
     rules,
@@ -81,6 +83,8 @@ app.command("import")(importing.import_files)
 app.command("discrepancies")(discrepancies.discrepancies)
 app.command("deadlines")(deadlines.list_deadlines)
 app.command("explain")(deadlines.explain)
+app.command("coverage")(coverage.coverage)
+app.add_typer(events.app, name="events")
 app.command("recompute")(setup.recompute)
 app.command("demo")(demo.demo)
 app.add_typer(rules.app, name="rules")

@@ -14,6 +14,7 @@ import typer
 from ptrack.cli import output
 from ptrack.cli.state import AppState, UsageError, parse_date, state, today_in_london
 from ptrack.notifiers.base import Notifier
+from ptrack.tracker import services
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.filters import match_person
 from ptrack.tracker.outbox import doctor as checks
@@ -142,7 +143,7 @@ def absent_command(
         cover = match_person(store, cover, "--cover").value
         if cover == email:
             raise UsageError(f"--cover {cover}: a person cannot cover for themselves")
-    mark_absent(store, Absence(email, start, end, cover))
+    mark_absent(store, Absence(email, start, end, cover), datetime.now(UTC))
     output.line(f"{email} away {start.isoformat()} to {end.isoformat()}"
                 + (f"; covered by {cover}" if cover else "; messages wait for their return"))
 
@@ -168,6 +169,9 @@ def doctor(
         notifiers = _notifiers(s)
         results.extend(checks.store_checks(s.store, notifiers, now))
         results.extend(_reach_checks(s, packs.ok))
+        if packs.ok:
+            results.append(checks.coverage_check(
+                services.coverage(s.store, s.ruleset, s.config.import_settings.complete_sources)))
         if send_test:
             results.extend(checks.send_tests(notifiers, to or "ptrack-doctor@localhost", now))
     except PtrackError as exc:

@@ -79,6 +79,13 @@ class ImportConfig:
     drop_folder: Path | None = None
     # SSDA903 PLACE codes the council uses for connected-person (Reg 24) placements (docs/importing.md).
     connected_person_place_codes: tuple[str, ...] = ()
+    # Sources declared complete (`ptrack coverage`): every event kind they can carry is judged even before one
+    # arrives, since its absence means it did not happen.
+    complete_sources: tuple[str, ...] = ()
+    # Formats (e.g. "events", "ssd_cla_visits") or drop-folder subfolders ("nightly/") that are full extracts:
+    # an event of theirs absent from the next file is voided (docs/importing.md).
+    full_extract: tuple[str, ...] = ()
+    max_void_share: float = 0.10  # the safety valve: a full extract may void at most this share of its events
 
 
 @dataclass(frozen=True)
@@ -348,13 +355,23 @@ class _Parser:
 
     def import_(self, data: Mapping[str, Any]) -> ImportConfig:
         p = "import."
-        self.only(data, p, {"drop_folder", "connected_person_place_codes"})
+        self.only(data, p, {"drop_folder", "connected_person_place_codes", "complete_sources", "full_extract",
+                            "max_void_share"})
         folder = self.get_str(data, "drop_folder", "", p)
         codes = self.get_list(data, "connected_person_place_codes", p)
         for i, code in enumerate(codes):
             if not isinstance(code, str):
                 raise self.fail(f"import.connected_person_place_codes[{i}]", f"{code!r} is not a PLACE code")
-        return ImportConfig(Path(folder) if folder else None, tuple(codes))
+        lists = {key: self.get_list(data, key, p) for key in ("complete_sources", "full_extract")}
+        for key, items in lists.items():
+            for i, item in enumerate(items):
+                if not isinstance(item, str) or not item:
+                    raise self.fail(f"import.{key}[{i}]", f"{item!r} must be a non-empty name")
+        share = data.get("max_void_share", 0.10)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise self.fail("import.max_void_share", f"{share!r} must be a share between 0 and 1, e.g. 0.1")
+        return ImportConfig(Path(folder) if folder else None, tuple(codes), tuple(lists["complete_sources"]),
+                            tuple(lists["full_extract"]), float(share))
 
     def disputes(self, data: Mapping[str, Any]) -> DisputeConfig:
         p = "disputes."
@@ -409,4 +426,5 @@ path = "outbox"
 
 [import]
 drop_folder = "incoming"
+complete_sources = []                     # e.g. ["csv"]: judge every rule events.csv could evidence (ptrack coverage)
 """

@@ -15,11 +15,12 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
 from ptrack.calendars import WorkingDayCalendar
-from ptrack.tracker.config import Config
+from ptrack.tracker.config import Config, ImportConfig
 from ptrack.tracker.errors import ConfigError, PtrackError
 from ptrack.tracker.importing import ImportReport, detect_format
 from ptrack.tracker.importing.reader import file_sha256
@@ -73,10 +74,12 @@ def new_files(folder: Path) -> list[Path]:
 
 def import_drop_folder(
     store: Store, config: Config, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date,
-    folder: Path | None = None,
+    folder: Path | None = None, now: datetime | None = None,
 ) -> DropFolderReport:
+    """`now`: the instant of the import, from the caller's clock (None: noon UTC on `today`)."""
     where = drop_folder_path(config, folder)
-    report = DropFolderReport(str(where), datetime.now(UTC).isoformat(timespec="seconds"))
+    now = now or datetime.combine(today, dtime(12), UTC)
+    report = DropFolderReport(str(where), now.isoformat(timespec="seconds"))
     files = new_files(where)
     hashes = {p: file_sha256(p) for p in files}
     with store.reading("checking which files were imported") as conn:
@@ -85,7 +88,8 @@ def import_drop_folder(
     todo = [p for p in files if p not in outcomes and _detectable(p, outcomes, hashes)]
     codes = frozenset(config.import_settings.connected_person_place_codes)
     for path in _in_import_order(todo):
-        outcomes[path] = _import_one(store, path, hashes[path], ruleset, calendar, today, codes)
+        outcomes[path] = _import_one(store, path, hashes[path], ruleset, calendar, today, codes, now,
+                                     config.import_settings)
     for path in files:
         outcome = outcomes[path]
         _move(where, path, outcome)
@@ -109,12 +113,13 @@ def _in_import_order(paths: list[Path]) -> list[Path]:
 
 def _import_one(
     store: Store, path: Path, sha: str, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date,
-    codes: frozenset[str],
+    codes: frozenset[str], now: datetime, full: ImportConfig,
 ) -> FileOutcome:
     start = time.perf_counter()
     try:
         [result] = import_paths(store, [path], today=today, ruleset=ruleset, calendar=calendar,
-                                connected_person_place_codes=codes)
+                                connected_person_place_codes=codes, now=now,
+                                full_extract=full.full_extract, max_void_share=full.max_void_share)
     except PtrackError as exc:
         return FileOutcome(path.name, sha, "failed", seconds=time.perf_counter() - start, message=str(exc))
     status = "rejects" if result.has_rejects else "imported"
@@ -125,7 +130,11 @@ def _import_one(
 def report_json(report: ImportReport) -> dict[str, Any]:
     data = asdict(report)
     data.pop("affected_cases", None)
+    data["event_kinds"] = {kind: day.isoformat() for kind, day in report.event_kinds.items()}
+    data["voided"] = [[event_id, case_id, kind, day.isoformat()] for event_id, case_id, kind, day in report.voided]
     data["rejects"] = [str(r) for r in report.rejects]
+    data["warnings"] = [str(r) for r in report.warnings]
+    data.pop("last_line", None)
     return data
 
 

@@ -42,7 +42,9 @@ class Status(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     MET_LATE = "met_late"
+    MISSED = "missed"  # overdue when its scope ended: a breach kept in every report, never nagged
     CANCELLED = "cancelled"
+    UNTRACKED = "untracked"  # display only: no source of the deployment supplies the rule's evidence (§5)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,17 @@ class Event:
     weeks: int | None = None  # proceedings_extended / approval_extended
     short_break: bool = False  # SSDA903 LS V3/V4: kept out of the reg 33 review rules
     note: str = ""
+
+
+@dataclass(frozen=True)
+class IgnoredEvent:
+    """An event known to the engine that no deadline used (docs/rules.md), and why."""
+
+    event_id: str
+    case_id: str
+    kind: str
+    date: date
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -139,11 +152,14 @@ def status_on(
     due: date, due_soon_from: date, met_on: date | None, cancelled_on: date | None, as_of: date
 ) -> Status:
     """The states on the date `as_of` (docs/rules.md): doing the thing on the due date is in time; overdue starts
-    the day after. A deadline met or cancelled after `as_of` is still open on `as_of`."""
+    the day after. A deadline met or cancelled after `as_of` is still open on `as_of`. One whose scope ended (the
+    child left care, the placement ended) after its due date, unmet, was overdue then: `missed`, a breach;
+    ended on or before its due date: `cancelled`, no breach. `untracked` is never a date's verdict: it is
+    laid over the stored state by whoever knows the deployment's sources (`ptrack coverage`)."""
     if met_on is not None and met_on <= as_of:
         return Status.MET if met_on <= due else Status.MET_LATE
     if cancelled_on is not None and cancelled_on <= as_of:
-        return Status.CANCELLED
+        return Status.MISSED if cancelled_on > due else Status.CANCELLED
     if as_of > due:
         return Status.OVERDUE
     if as_of >= due_soon_from:

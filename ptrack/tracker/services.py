@@ -11,24 +11,29 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from ptrack.calendars import WorkingDayCalendar
+from ptrack.tracker.coverage import RuleCoverage, judge
+from ptrack.tracker.coverage import untracked_rules as untracked_of
 from ptrack.tracker.errors import CalendarError, PtrackError
 from ptrack.tracker.importing import ImportReport, plan
 from ptrack.tracker.importing.formats import Context
 from ptrack.tracker.importing.load import import_file
-from ptrack.tracker.model import Case, Status, Timeline
-from ptrack.tracker.rules import RuleSet, compute
-from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store
+from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
+from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
+from ptrack.tracker.rules import RuleSet, compute, compute_case
+from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, voids
+from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.engine import create_store_engine
 from ptrack.tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
 from ptrack.tracker.store.rows import deadline_row
+from ptrack.tracker.store.voids import StoredEvent
 
 META_LAST_IMPORT = "last_successful_import_at"
 PARALLEL_FROM_CASES = 20_000  # below this, starting worker processes costs more than it saves
@@ -46,15 +51,23 @@ def import_paths(
     calendar: WorkingDayCalendar,
     connected_person_place_codes: Collection[str] = (),
     progress: Callable[[str, int], None] | None = None,
+    now: datetime | None = None,
+    full_extract: Collection[str] = (),
+    max_void_share: float = 0.10,
+    allow_mass_void: bool = False,
 ) -> list[ImportReport]:
     """Import files (cases before people before events), then recompute the cases they touched as of `today`.
     Every header is checked before anything is written; a file that cannot be read as a whole raises
     `ImportFileError` after the files before it have been imported and recomputed. `progress(file, rows)` is
     called while a file loads; SSDA903 PLACE codes in `connected_person_place_codes` are connected-person
-    placements (config `import.connected_person_place_codes`)."""
+    placements (config `import.connected_person_place_codes`). `now` is the instant of the import (the caller's
+    clock; None: noon UTC on `today`), recorded on its batches and as the last successful import. A file of a
+    format (or drop-folder subfolder) in `full_extract` voids the stored events of its source and format it no
+    longer has, unless that is more than `max_void_share` of them and `allow_mass_void` is not given."""
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
-        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress)
+        ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now,
+                      frozenset(full_extract), max_void_share, allow_mass_void)
     reports: list[ImportReport] = []
     succeeded = False
     try:
@@ -63,7 +76,7 @@ def import_paths(
         succeeded = True
     finally:
         if not dry_run and reports:
-            _recompute_imported(store, reports, ruleset, calendar, today, succeeded)
+            _recompute_imported(store, reports, ruleset, calendar, today, succeeded, ctx.instant)
     return reports
 
 
@@ -74,17 +87,46 @@ def _recompute_imported(
     calendar: WorkingDayCalendar,
     today: date,
     succeeded: bool,
+    now: datetime,
 ) -> None:
     affected = set().union(*(r.affected_cases for r in reports))
     if affected:
-        recompute(store, ruleset, calendar, today, affected)
+        recompute(store, ruleset, calendar, today, affected, now)
+    for report in reports:
+        if report.batch_id is not None and report.event_kinds:
+            _report_unused(store, report, ruleset, calendar, today)
     with store.transaction("recording the import") as conn:
         for report in reports:
             report.cases_recomputed = len(report.affected_cases)
             if report.batch_id is not None:
                 w.finish_batch(conn, report.batch_id, cases_recomputed=report.cases_recomputed)
+                cq.record_supply(conn, report.source, report.event_kinds, now)
         if succeeded:
-            w.set_meta(conn, {META_LAST_IMPORT: datetime.now(UTC).isoformat(timespec="seconds")})
+            w.set_meta(conn, {META_LAST_IMPORT: now.isoformat(timespec="seconds")})
+
+
+UNUSED_CHECK_MAX_CASES = 2000  # above this, the import report says to use `ptrack explain CASE` instead
+
+
+def _report_unused(
+    store: Store, report: ImportReport, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date
+) -> None:
+    """List the events this file stored that no deadline uses (docs/rules.md), as located warnings."""
+    with store.reading("finding the events of the import") as conn:
+        mine = q.batch_event_ids(conn, report.batch_id) if report.batch_id is not None else {}
+        if len(mine) > UNUSED_CHECK_MAX_CASES:
+            report.unused_note = (f"events not used were not listed: the file touched {len(mine)} cases (more than "
+                                  f"{UNUSED_CHECK_MAX_CASES}); `ptrack explain CASE` lists them per case")
+            return
+        timelines = [q.case_timeline(conn, case_id) for case_id in sorted(mine)]
+    for tl in timelines:
+        for item in compute_case(tl, ruleset, calendar, today).ignored:
+            if item.event_id not in mine[tl.case.case_id]:
+                continue
+            report.events_unused += 1
+            if len(report.unused) < MAX_REJECTS_KEPT:
+                report.unused.append(f"{report.file}: event {item.event_id} (case {item.case_id}, {item.kind} "
+                                     f"{item.date.isoformat()}): not used: {item.reason}")
 
 
 def recompute(
@@ -93,10 +135,13 @@ def recompute(
     calendar: WorkingDayCalendar,
     as_of: date,
     case_ids: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> RecomputeReport:
-    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history."""
+    """Recompute the deadlines of `case_ids` (None: every case) and write back what changed, with history.
+    `now` stamps the rows written (the caller's clock; None: noon UTC on `as_of`)."""
     ids = None if case_ids is None else sorted(set(case_ids))
-    report = RecomputeReport(as_of, ruleset.version, calendar.version)
+    computed_at = now or datetime.combine(as_of, time(12), UTC)
+    report = RecomputeReport(as_of, ruleset.version, calendar.version, computed_at=computed_at)
     cases = len(ids) if ids is not None else count_cases(store)
     workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
     report.workers = workers
@@ -180,13 +225,58 @@ def query_deadlines(
     team: str | None = None,
     worker: str | None = None,
     statuses: Collection[Status | str] | None = None,
+    untracked: Collection[str] = (),
 ) -> list[DeadlineRow]:
-    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date."""
+    """Deadlines visible on `as_of` (anchor on or before it), with their status on that date, by due date. The
+    deadlines of `untracked` rules (`untracked_rules`) show as `untracked` unless met."""
     wanted = {Status(s) for s in statuses} if statuses else None
     with store.reading("querying deadlines") as conn:
         return q.query_deadlines(
-            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted
+            conn, as_of, case_id=case_id, team=team, worker=worker.lower() if worker else None, statuses=wanted,
+            untracked=frozenset(untracked),
         )
+
+
+def coverage(store: Store, ruleset: RuleSet, complete_sources: Collection[str] = ()) -> list[RuleCoverage]:
+    """`ptrack coverage`: per active rule, the evidence it needs, who has supplied it, and the verdict."""
+    with store.reading("counting the events each source supplied") as conn:
+        return judge(ruleset, cq.live_supply(conn), complete_sources)
+
+
+def untracked_rules(store: Store, ruleset: RuleSet, complete_sources: Collection[str] = ()) -> frozenset[str]:
+    """The active rules no source supplies evidence for: their deadlines are shown, never nagged or counted."""
+    with store.reading("reading which event kinds have arrived") as conn:
+        return untracked_of(judge(ruleset, cq.cached_supply(conn), complete_sources))
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    event: StoredEvent
+    already_voided: bool
+    cases_recomputed: int
+
+
+def void_event(
+    store: Store, event_id: str, *, source: str | None, reason: str, actor: str, now: datetime, today: date,
+    ruleset: RuleSet, calendar: WorkingDayCalendar,
+) -> VoidResult:
+    """`ptrack events void`: void one event by hand (kept in history with the audit line), then recompute its
+    case. Voiding an event already voided changes nothing."""
+    if not reason.strip():
+        raise PtrackError("events void: --reason is required: say why the event is void (it goes in the audit)")
+    with store.transaction(f"voiding event {event_id}") as conn:
+        event = voids.find_event(conn, event_id, source)
+        cases = voids.void(conn, [event], reason=reason.strip(), actor=actor, batch_id=None, now=now)
+    if cases:
+        recompute(store, ruleset, calendar, today, cases, now)
+    return VoidResult(event, event.voided_at is not None, len(cases))
+
+
+def ignored_events(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date, case_id: str
+) -> list[IgnoredEvent]:
+    """The events of one case that no deadline used on `as_of`, each with the reason (docs/rules.md)."""
+    return compute_case(case_timeline(store, case_id), ruleset, calendar, as_of).ignored
 
 
 def case_timeline(store: Store, case_id: str) -> Timeline:
@@ -214,6 +304,8 @@ __all__ = [
     "RecomputeReport",
     "Store",
     "case_timeline",
+    "coverage",
+    "ignored_events",
     "import_paths",
     "init_database",
     "last_import",
@@ -222,4 +314,6 @@ __all__ = [
     "open_store",
     "query_deadlines",
     "recompute",
+    "untracked_rules",
+    "void_event",
 ]

@@ -65,6 +65,19 @@ def seed(store: Store, deadlines: list[Deadline], cases: int = 3) -> None:
                                  "manager@example.org", "iro@example.org") for i in range(1, cases + 1)])
         upsert_people(conn, people)
         put_deadlines(conn, deadlines)
+        supply_every_kind(conn)
+
+
+def supply_every_kind(conn: object) -> None:
+    """Deadlines seeded without their events: record that the canonical feed supplies every event kind, so no
+    rule is untracked (`ptrack coverage`) and the policy judges them all."""
+    from sqlalchemy import Connection
+
+    from ptrack.tracker.model import EVENT_KINDS
+    from ptrack.tracker.store.coverage_queries import record_supply
+
+    assert isinstance(conn, Connection)
+    record_supply(conn, "csv", dict.fromkeys(EVENT_KINDS, date(2026, 1, 5)), datetime(2026, 1, 5, tzinfo=UTC))
 
 
 def put_deadlines(conn: object, deadlines: list[Deadline]) -> None:

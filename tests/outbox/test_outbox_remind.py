@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 from outbox_helpers import FULL_NAMES, Recorder, at, deadline, put_deadlines, seed
 from sqlalchemy import delete, select
@@ -92,7 +92,8 @@ def test_a_met_deadline_withdraws_its_pending_reminder(store: Store, ruleset: Ru
 
 def test_an_absent_worker_is_covered(store: Store, ruleset: RuleSet) -> None:
     overdue_caseload(store)
-    mark_absent(store, Absence("Worker@example.org", date(2026, 11, 23), date(2026, 11, 27), "cover@example.org"))
+    mark_absent(store, Absence("Worker@example.org", date(2026, 11, 23), date(2026, 11, 27), "cover@example.org"),
+                datetime(2026, 11, 20, 9, tzinfo=UTC))
     folder = Recorder("folder")
     remind(store, CONFIG, ruleset, CAL, at("2026-11-25", "09:00"), {"folder": folder})
     got = {(m.kind, m.recipient_email, m.cover_for) for m in folder.sent}

@@ -48,7 +48,7 @@ def import_job(ctx: JobContext, now: datetime) -> str:
     """The night's drop folder (`ptrack import --drop-folder`); the daemon chains `recompute_job` after it."""
     if ctx.config.import_settings.drop_folder is None:
         return "skipped: no [import] drop_folder is configured"
-    report = import_drop_folder(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, local_day(now))
+    report = import_drop_folder(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, local_day(now), now=now)
     outcomes = Counter(f.status for f in report.files)
     if report.failed:
         raise ImportFailed(f"files by outcome: {_counts(outcomes)}")

@@ -4,7 +4,9 @@ No SQL, no clock: the store query (`ptrack.tracker.store.digest_queries`) hands 
 
 An item is overdue on `as_of` when it is open and its due date has passed (`status_on`: doing it on the due day
 is in time), and "due soon" when it is open and due from `as_of` to `as_of + horizon_days` inclusive. Only
-deadlines visible on `as_of` count (anchor on or before it), as in `ptrack deadlines`."""
+deadlines visible on `as_of` count (anchor on or before it), as in `ptrack deadlines`. A breach that became
+`missed` in the week to `as_of` (its scope ended while it was overdue, docs/rules.md) is listed as missed: it is
+never nagged, but the manager sees it once, and it counts as a breach."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from datetime import date, timedelta
 from ptrack.tracker.model import Case, Person, Status, status_on
 
 HORIZON_DAYS = 14
+MISSED_WITHIN_DAYS = 7  # a missed breach is shown in the digest of the week it happened
 UNALLOCATED = "(unallocated)"
 
 
@@ -38,7 +41,8 @@ class DigestItem:
     initials: str
     rule_id: str
     due: date
-    days: int  # overdue: days past due (>= 1); due soon: days left (0 = due today)
+    days: int  # overdue: days past due (>= 1); due soon: days left (0 = due today); missed: days past due when
+    # its scope ended
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class WorkerDigest:
     worker: str  # the worker's email, or UNALLOCATED
     overdue: list[DigestItem] = field(default_factory=list)  # oldest first
     due_soon: list[DigestItem] = field(default_factory=list)  # soonest first
+    missed: list[DigestItem] = field(default_factory=list)  # breaches whose scope ended this week
 
     @property
     def counts_by_rule(self) -> dict[str, RuleCount]:
@@ -80,6 +85,10 @@ class TeamDigest:
         return sum(len(w.due_soon) for w in self.workers)
 
     @property
+    def missed(self) -> int:
+        return sum(len(w.missed) for w in self.workers)
+
+    @property
     def counts_by_rule(self) -> dict[str, RuleCount]:
         return _counts((i for w in self.workers for i in w.overdue), (i for w in self.workers for i in w.due_soon))
 
@@ -97,6 +106,15 @@ class Digest:
     @property
     def due_soon(self) -> int:
         return sum(t.due_soon for t in self.teams)
+
+    @property
+    def missed(self) -> int:
+        return sum(t.missed for t in self.teams)
+
+    @property
+    def breaches(self) -> int:
+        """Overdue now plus missed this week: what a performance report counts as breaches."""
+        return self.overdue + self.missed
 
     @property
     def counts_by_rule(self) -> dict[str, RuleCount]:
@@ -135,7 +153,9 @@ def build_digest(
         if case is None or d.anchor_date > as_of or d.due > horizon_end:
             continue
         status = status_on(d.due, d.due_soon_from or d.due, d.met_on, d.cancelled_on, as_of)
-        if status not in (Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING):
+        missed = status is Status.MISSED and d.cancelled_on is not None \
+            and (as_of - d.cancelled_on).days < MISSED_WITHIN_DAYS
+        if status not in (Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING) and not missed:
             continue
         worker = case.worker_email.lower() or UNALLOCATED
         wd = by_worker.get((case.team, worker))
@@ -143,7 +163,10 @@ def build_digest(
             wd = by_worker[case.team, worker] = WorkerDigest(worker)
         if case.manager_email:
             case_managers[case.team].add(case.manager_email.lower())
-        if status is Status.OVERDUE:
+        if missed:
+            assert d.cancelled_on is not None
+            wd.missed.append(DigestItem(d.case_id, case.initials, d.rule_id, d.due, (d.cancelled_on - d.due).days))
+        elif status is Status.OVERDUE:
             wd.overdue.append(DigestItem(d.case_id, case.initials, d.rule_id, d.due, (as_of - d.due).days))
         else:
             wd.due_soon.append(DigestItem(d.case_id, case.initials, d.rule_id, d.due, (d.due - as_of).days))
@@ -152,6 +175,7 @@ def build_digest(
     for (team, _), wd in by_worker.items():
         wd.overdue.sort(key=lambda i: (i.due, i.case_id, i.rule_id))
         wd.due_soon.sort(key=lambda i: (i.due, i.case_id, i.rule_id))
+        wd.missed.sort(key=lambda i: (i.due, i.case_id, i.rule_id))
         teams[team].append(wd)
     return Digest(as_of, horizon_end, [
         TeamDigest(team, managers.get(team, ()),

@@ -30,8 +30,9 @@ def days_text(item: DigestItem, overdue: bool) -> str:
 
 
 def title(digest: Digest) -> str:
-    return (f"Weekly digest {digest.as_of.isoformat()}: {digest.overdue} overdue, {digest.due_soon} due by "
-            f"{digest.horizon_end.isoformat()}")
+    missed = f", {digest.missed} missed this week" if digest.missed else ""
+    return (f"Weekly digest {digest.as_of.isoformat()}: {digest.overdue} overdue{missed}, {digest.due_soon} due "
+            f"by {digest.horizon_end.isoformat()}")
 
 
 # -- plain text, CSV and JSON -----------------------------------------------------------------------------------
@@ -45,7 +46,8 @@ def text(digest: Digest, titles: Mapping[str, str], max_items: int = MAX_ITEMS) 
             lines.append(f"   {titles.get(rule, rule)}: {n.overdue} overdue, {n.due_soon} due soon")
         for w in team.workers:
             lines.append(f"-- {w.worker}: {len(w.overdue)} overdue, {len(w.due_soon)} due soon")
-            for bucket, items, overdue in (("overdue", w.overdue, True), ("due soon", w.due_soon, False)):
+            for bucket, items, overdue in (("overdue", w.overdue, True), ("missed", w.missed, True),
+                                           ("due soon", w.due_soon, False)):
                 for i in items[:max_items]:
                     lines.append(f"   [{bucket}] {i.case_id} ({i.initials}) {titles.get(i.rule_id, i.rule_id)}, "
                                  f"due {i.due:%a %d %b %Y}, {days_text(i, overdue)}")
@@ -60,7 +62,7 @@ def text(digest: Digest, titles: Mapping[str, str], max_items: int = MAX_ITEMS) 
 def csv_rows(digest: Digest) -> Iterator[tuple[object, ...]]:
     for team in digest.teams:
         for w in team.workers:
-            for bucket, items in (("overdue", w.overdue), ("due_soon", w.due_soon)):
+            for bucket, items in (("overdue", w.overdue), ("missed", w.missed), ("due_soon", w.due_soon)):
                 for i in items:
                     yield team.team, w.worker, bucket, i.case_id, i.initials, i.rule_id, i.due.isoformat(), i.days
 
@@ -77,11 +79,14 @@ def _counts(counts: Mapping[str, Any]) -> dict[str, dict[str, int]]:
 def as_json(digest: Digest) -> dict[str, Any]:
     return {
         "as_of": digest.as_of.isoformat(), "horizon_end": digest.horizon_end.isoformat(),
-        "overdue": digest.overdue, "due_soon": digest.due_soon, "counts_by_rule": _counts(digest.counts_by_rule),
+        "overdue": digest.overdue, "due_soon": digest.due_soon, "missed": digest.missed,
+        "breaches": digest.breaches, "counts_by_rule": _counts(digest.counts_by_rule),
         "teams": [{
             "team": t.team, "managers": list(t.managers), "overdue": t.overdue, "due_soon": t.due_soon,
+            "missed": t.missed,
             "counts_by_rule": _counts(t.counts_by_rule),
             "workers": [{"worker": w.worker, "overdue": _items(w.overdue), "due_soon": _items(w.due_soon),
+                         "missed": _items(w.missed),
                          "counts_by_rule": _counts(w.counts_by_rule)} for w in t.workers],
         } for t in digest.teams],
     }

@@ -11,8 +11,16 @@ from datetime import date, datetime, timedelta
 from ptrack.calendars import WorkingDayCalendar
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.config import Config
+from ptrack.tracker.coverage import judge, untracked_rules
 from ptrack.tracker.digest import render
-from ptrack.tracker.digest.build import HORIZON_DAYS, Digest, DigestDeadline, build_digest, managers_digests
+from ptrack.tracker.digest.build import (
+    HORIZON_DAYS,
+    MISSED_WITHIN_DAYS,
+    Digest,
+    DigestDeadline,
+    build_digest,
+    managers_digests,
+)
 from ptrack.tracker.outbox.dispatch import DispatchReport, dispatch
 from ptrack.tracker.outbox.prerendered import Prerendered, channel_for, message_row
 from ptrack.tracker.policy import Window, local_day
@@ -22,6 +30,7 @@ from ptrack.tracker.store import Store
 from ptrack.tracker.store import digest_queries as dq
 from ptrack.tracker.store import message_queries as mq
 from ptrack.tracker.store import outbox_queries as oq
+from ptrack.tracker.store.coverage_queries import cached_supply
 from ptrack.tracker.store.notify_queries import contacts
 
 
@@ -30,15 +39,22 @@ def rule_titles(ruleset: RuleSet) -> dict[str, str]:
 
 
 def load_digest(store: Store, config: Config, as_of: date, team: str | None = None,
-                horizon_days: int = HORIZON_DAYS) -> Digest:
-    """The digest on `as_of` (one team, or all), from the store."""
+                horizon_days: int = HORIZON_DAYS, untracked: frozenset[str] = frozenset()) -> Digest:
+    """The digest on `as_of` (one team, or all), from the store. Deadlines of `untracked` rules (no source
+    supplies their evidence: `ptrack coverage`) are left out: they cannot be judged overdue."""
     horizon_end = as_of + timedelta(days=horizon_days)
     with store.reading("reading deadlines for the digest") as conn:
         rows, cases = dq.split_rows(dq.open_deadlines_until(conn, as_of, horizon_end, team))
+        missed, missed_cases = dq.split_rows(dq.missed_between(
+            conn, as_of - timedelta(days=MISSED_WITHIN_DAYS - 1), as_of, team))
         people = dq.people(conn)
     managers = {name: t.manager_email for name, t in config.teams.items() if t.manager_email}
-    deadlines = (DigestDeadline(case_id, rule_id, due, anchor) for case_id, rule_id, due, anchor in rows)
-    return build_digest(deadlines, cases, people, as_of, horizon_days=horizon_days, team_managers=managers)
+    deadlines = [DigestDeadline(case_id, rule_id, due, anchor) for case_id, rule_id, due, anchor in rows
+                 if rule_id not in untracked]
+    deadlines += [DigestDeadline(case_id, rule_id, due, ended, cancelled_on=ended, due_soon_from=due)
+                  for case_id, rule_id, due, ended in missed if rule_id not in untracked]
+    return build_digest(deadlines, {**missed_cases, **cases}, people, as_of, horizon_days=horizon_days,
+                        team_managers=managers)
 
 
 def week_of(day: date) -> str:
@@ -76,7 +92,9 @@ def send_digests(
     if `notifiers` are given. A team with no manager recorded anywhere is reported, not silently skipped.
     `dry_run`: report what would be queued, write and send nothing."""
     today = local_day(now)
-    digest = load_digest(store, config, today, team)
+    with store.reading("reading which event kinds have arrived") as conn:
+        untracked = untracked_rules(judge(ruleset, cached_supply(conn), config.import_settings.complete_sources))
+    digest = load_digest(store, config, today, team, untracked=untracked)
     report = DigestSendReport(today, week_of(today))
     report.teams_without_manager = [t.team for t in digest.teams if not t.managers]
     titles = rule_titles(ruleset)

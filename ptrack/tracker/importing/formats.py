@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Protocol, TypeVar
 
@@ -33,6 +33,20 @@ class Context:
     connected_place_codes: frozenset[str] = frozenset()
     # Called with the rows read so far while a file loads (a progress bar on a terminal).
     progress: Callable[[str, int], None] | None = None
+    # The instant of the import (batches, history): passed in by the caller, never read from the wall clock
+    # here; None stands for noon UTC on `today`.
+    now: datetime | None = None
+    # Full extracts (config `[import] full_extract`): format names and drop-folder subfolders ("nightly/").
+    full_extract: frozenset[str] = frozenset()
+    max_void_share: float = 0.10
+    allow_mass_void: bool = False
+
+    def is_full_extract(self, path: Path, fmt_name: str) -> bool:
+        return fmt_name in self.full_extract or f"{path.parent.name}/" in self.full_extract
+
+    @property
+    def instant(self) -> datetime:
+        return self.now or datetime.combine(self.today, time(12), UTC)
 
 
 class RowError(Exception):

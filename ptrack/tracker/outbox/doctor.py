@@ -3,12 +3,13 @@ channel's state, stale data, and optionally a test message through every channel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ptrack.calendars import WorkingDayCalendar
 from ptrack.notifiers.base import DeliveryError, Message, Notifier, redact
+from ptrack.tracker.coverage import RuleCoverage
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.outbox.retry import RetryPolicy
 from ptrack.tracker.policy.window import local_day
@@ -87,3 +88,14 @@ def send_tests(notifiers: Mapping[str, Notifier], recipient: str, now: datetime)
         else:
             out.append(Check(f"send-test {name}", True, f"delivered ({receipt})"))
     return out
+
+
+def coverage_check(coverage: Sequence[RuleCoverage]) -> Check:
+    """Rules no source supplies evidence for (`ptrack coverage`): their deadlines cannot be judged."""
+    untracked = [c for c in coverage if not c.tracked]
+    if not untracked:
+        return Check("coverage", True, f"all {len(coverage)} active rules have evidence arriving")
+    names = ", ".join(f"{c.rule_id} (needs {' or '.join(c.needs)})" for c in untracked)
+    return Check("coverage", False, f"{len(untracked)} of {len(coverage)} rules untracked, never reminded or "
+                                    f"counted: {names}; import those events, or declare a complete source in "
+                                    f"import.complete_sources; see `ptrack coverage`")

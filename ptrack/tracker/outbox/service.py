@@ -14,6 +14,8 @@ from ptrack.calendars import WorkingDayCalendar
 from ptrack.calendars.counting import Unit
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.config import Config
+from ptrack.tracker.coverage import judge
+from ptrack.tracker.coverage import untracked_rules as untracked_of
 from ptrack.tracker.outbox.dispatch import DispatchReport, dispatch
 from ptrack.tracker.outbox.queueing import MessageBuilder
 from ptrack.tracker.policy import Absence, OpenItem, PolicySettings, Reason, Router, Window, local_day
@@ -21,6 +23,7 @@ from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import notify_queries as nq
 from ptrack.tracker.store import outbox_queries as q
+from ptrack.tracker.store.coverage_queries import cached_supply
 
 
 @dataclass
@@ -89,7 +92,9 @@ def _decide_and_queue(conn: Connection, writing: Connection | None, config: Conf
     today, now = report.today, report.now
     horizon = calendar.add_working_days(today, max(settings.remind_working_days_before, default=0))
     managers = {name: team.manager_email for name, team in config.teams.items() if team.manager_email}
-    notices = rule_notices(ruleset)
+    # Untracked rules (no source supplies their evidence) and missed deadlines (closed) are never nagged.
+    untracked = untracked_of(judge(ruleset, cached_supply(conn), config.import_settings.complete_sources))
+    notices = {rid: n for rid, n in rule_notices(ruleset).items() if rid not in untracked}
     router = Router(nq.absences_between(conn, today, today), calendar, settings, now)
     builder = MessageBuilder(writing, nq.contacts(conn), config, today, now)
     for cases in nq.case_ranges(conn, chunk_cases):
@@ -117,9 +122,9 @@ def retry_outbox(store: Store, now: datetime, channel: str | None = None) -> int
         return q.retry(conn, channel, now)
 
 
-def mark_absent(store: Store, absence: Absence) -> None:
+def mark_absent(store: Store, absence: Absence, now: datetime) -> None:
     with store.transaction("recording an absence") as conn:
-        nq.add_absence(conn, absence)
+        nq.add_absence(conn, absence, now)
 
 
 __all__ = ["DispatchReport", "OpenItem", "Reason", "RemindReport", "dispatch", "list_outbox", "mark_absent", "remind",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ptrack.calendars.counting import add_months, count_due
@@ -19,6 +19,10 @@ class Context:
     scopes: CaseScopes
     calendar: WorkingDayCalendar
     settings: Mapping[str, object]
+    # Accounting (docs/rules.md), filled while computing: events used other than as anchors or meeting events
+    # (extensions, ends_when stops, conditions), and events ignored with the reason.
+    used: set[str] = field(default_factory=set)
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
 def age_on(dob: date, day: date) -> int:
@@ -68,12 +72,24 @@ def _holds(  # noqa: PLR0911 - one branch per documented condition reads best
     if name == "after_event":
         period = ctx.scopes.scope_at("period", day) or scope
         return any(e.kind == expected and e.date <= day for e in period.events)
+    if name == "before_event":
+        return _not_yet(str(expected), scope, ctx, day)
     if name == "slot":
         return slot == expected
     if name == "slot_gte":
         assert isinstance(expected, int)
         return slot >= expected
     raise ValueError(f"unknown condition {name}")  # packs are checked at load; this is a programming error
+
+
+def _not_yet(kind: str, scope: Scope, ctx: Context, day: date) -> bool:
+    """No `kind` event in the placement (or the rule's own scope) on or before `day`."""
+    home = _placement_at(scope, ctx, day) or scope
+    for event in home.events:
+        if event.kind == kind and event.date <= day:
+            ctx.used.add(event.event_id)
+            return False
+    return True
 
 
 def _in_first_placement_year(scope: Scope, ctx: Context, day: date, rule: Rule) -> bool:

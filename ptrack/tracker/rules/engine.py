@@ -17,6 +17,7 @@ from functools import cache
 from ptrack.calendars.counting import Count, add_months, count_due
 from ptrack.calendars.working_days import WorkingDayCalendar
 from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
+from ptrack.tracker.rules.accounting import CaseResult, unused_events
 from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date
 from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Scope, build_scopes
@@ -47,6 +48,19 @@ class _Candidate:
 
 def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> list[Deadline]:
     """Every deadline of one case as it stands on `as_of` (events dated after `as_of` are not yet known)."""
+    return _compute(timeline, ruleset, calendar, as_of)[0]
+
+
+def compute_case(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> CaseResult:
+    """The deadlines of one case and the account of its events: every event known on `as_of` that anchored,
+    met, extended, stopped, opened or closed nothing is listed with the reason (docs/rules.md)."""
+    deadlines, ctx = _compute(timeline, ruleset, calendar, as_of)
+    return CaseResult(deadlines, unused_events(ctx, deadlines, ruleset))
+
+
+def _compute(
+    timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
+) -> tuple[list[Deadline], Context]:
     settings = ruleset.settings
     scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
     ctx = Context(scopes, calendar, settings)
@@ -55,7 +69,7 @@ def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, 
         for scope in scopes.by_within.get(rule.within, []):
             for cand in _candidates(rule, scope, ctx, winners, as_of):
                 winners.setdefault((rule.obligation, scope.key, cand.slot), []).append(cand)
-    return [_choose(group) for group in winners.values()]
+    return [_choose(group) for group in winners.values()], ctx
 
 
 def _choose(group: list[_Candidate]) -> Deadline:
@@ -89,11 +103,17 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
             if event.kind == end.event and event.date >= start and (not end.kinds or event.subkind in end.kinds):
                 label = f"{event.kind}{' (' + event.subkind + ')' if event.subkind else ''}"
                 stops.append((event.date, f"{label} {event.date.isoformat()}"))
+                ctx.used.add(event.event_id)
                 break
     if rule.in_care and scope.within not in ("period", "placement", "adoption"):
         left = ctx.scopes.first_after(["looked_after_end"], start)
         if left is not None:
             stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
+            ctx.used.add(left.event_id)
+    if rule.until_age is not None and ctx.scopes.dob is not None:
+        birthday = add_months(ctx.scopes.dob, 12 * rule.until_age)
+        stops.append((birthday, f"{rule.until_age}th birthday {birthday.isoformat()}: the rule applies "
+                                f"until then only"))
     return min(stops) if stops else None
 
 
@@ -187,7 +207,7 @@ def _candidate(
     if count.unit.value == "CD" and ctx.settings["anchor_day_counts"] and count.n > 0:
         due -= timedelta(days=1)
         notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
-    due, ext_notes = _extend(rule, scope, anchor, due)
+    due, ext_notes = _extend(rule, scope, ctx, anchor, due)
     notes += ext_notes
     met = _met_event(rule, scope, ctx, anchor, due)
     cancelled_on, reason = None, ""
@@ -229,18 +249,27 @@ def _soon(ctx: Context, due: date) -> date:
     return ctx.calendar.add_working_days(due, -n) if ctx.calendar.covers(due) else due
 
 
-def _extend(rule: Rule, scope: Scope, anchor: Anchor, due: date) -> tuple[date, list[str]]:
+def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> tuple[date, list[str]]:
     ext = rule.extended_by
     if ext is None:
         return due, []
     notes: list[str] = []
     used = 0
     for event in scope.of_kind([ext.event]):
-        if event.date < anchor.day or (ext.max_count is not None and used >= ext.max_count):
+        if event.date < anchor.day:
+            continue
+        if ext.max_count is not None and used >= ext.max_count:
+            ctx.ignored.setdefault(event.event_id, f"{rule.rule_id} allows {ext.max_count} extension(s) and "
+                                                   f"already has them: the due date stands")
+            continue
+        if ext.only_in_force and event.date > due:
+            ctx.ignored.setdefault(event.event_id, f"{rule.rule_id} expired on {due.isoformat()}, before this "
+                                                   f"extension: only an approval in force can be extended")
             continue
         weeks = min(event.weeks if event.weeks is not None else ext.default_weeks, ext.max_weeks)
         due += timedelta(weeks=weeks)
         used += 1
+        ctx.used.add(event.event_id)
         notes.append(f"extended by {weeks} weeks ({ext.event} {event.date.isoformat()}) to {due.isoformat()}")
     return due, notes
 

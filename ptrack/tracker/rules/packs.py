@@ -15,12 +15,18 @@ A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. 
 - `met_by`: the event kinds that meet it; `met_from`: `anchor` (default), `scope_start`, `ref_anchor`,
   `lookback:<days>` (a window ending at any time, starting that many days before the due date).
 - `applies_when`: conditions on the anchor date (placement_kind, intended_until_18, age_lt, age_gte,
-  in_proceedings, proceedings_concluded, short_break, first_placement_year, after_event, slot_gte).
+  in_proceedings, proceedings_concluded, short_break, first_placement_year, after_event, before_event,
+  slot_gte). `before_event = "carer_approved"` holds while no such event has happened in the placement (or
+  the rule's own scope) on or before the anchor date: full approval ends the reg 28(4) regime from that day.
 - `variants`: a list of `{when = {...}, count = "..."}` overriding the count when their conditions hold.
 - `ends_when`: events that stop the rule (`"permanence_achieved"` or `{event=..., kinds=[...]}`); rules with
   `in_care = true` (the default for period and placement rules) also stop when the child leaves care. An open
-  deadline at that point becomes `cancelled`.
-- `extended_by`: `{event=..., default_weeks=8, max_weeks=8, max_count=N}` (proceedings, Reg 24 approvals).
+  deadline at that point becomes `cancelled`, or `missed` if it was already overdue (docs/rules.md).
+- `until_age`: the rule stops on that birthday (leaving-care rules: `until_age = 18`, CA 1989 Sch 2 para 19B):
+  nothing is due on or after it.
+- `extended_by`: `{event=..., default_weeks=8, max_weeks=8, max_count=N, only_in_force=false}` (proceedings,
+  Reg 24 approvals). An extension past `max_count`, or with `only_in_force` one dated after the (extended) due
+  date, is reported as ignored: reg 25 extends only an approval still in force.
 - `audience`, `iro_relevant`: who is told (notification policy).
 """
 
@@ -46,11 +52,12 @@ SCOPES = frozenset({"period", "placement", "proceedings", "private_fostering", "
 AUDIENCES = frozenset({"worker", "manager", "iro"})
 CONDITIONS = frozenset({
     "placement_kind", "intended_until_18", "age_lt", "age_gte", "in_proceedings", "proceedings_concluded",
-    "short_break", "first_placement_year", "after_event", "slot_gte", "slot",
+    "short_break", "first_placement_year", "after_event", "before_event", "slot_gte", "slot",
 })
 META_KEYS = frozenset({
     "title", "obligation", "citation", "within", "anchor", "count", "soon", "met_by", "met_from", "applies_when",
     "variants", "ends_when", "in_care", "extended_by", "audience", "iro_relevant", "scope", "description",
+    "until_age",
 })
 
 # The documented ambiguity settings and their defaults; docs/rules.md explains each.
@@ -83,6 +90,7 @@ class Extension:
     default_weeks: int
     max_weeks: int
     max_count: int | None
+    only_in_force: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ class Rule:
     audience: frozenset[str] = frozenset({"worker"})
     iro_relevant: bool = False
     description: str = ""
+    until_age: int | None = None  # the rule stops on this birthday (leaving-care rules: 18)
     order: int = 0  # position in the rule set, for stable tie-breaks
 
     anchor_kind: str = field(init=False)
@@ -269,6 +278,7 @@ def _parse_rule(
         extended_by=_parse_extension(fail, body["extended_by"]) if "extended_by" in body else None,
         audience=audience, iro_relevant=bool(body.get("iro_relevant", False)),
         description=str(body.get("description", "")), order=order,
+        until_age=_parse_until_age(fail, body.get("until_age")),
     )
 
 
@@ -308,9 +318,10 @@ def _parse_conditions(fail: Any, conditions: Any) -> dict[str, object]:
     kinds = conditions.get("placement_kind")
     if kinds is not None and not set(_as_list(kinds)) <= PLACEMENT_KINDS:
         raise fail(f"placement_kind {kinds!r} not in {sorted(PLACEMENT_KINDS)}")
-    after = conditions.get("after_event")
-    if after is not None and after not in EVENT_KINDS:
-        raise fail(f"after_event {after!r} is not in the event vocabulary")
+    for key in ("after_event", "before_event"):
+        named = conditions.get(key)
+        if named is not None and named not in EVENT_KINDS:
+            raise fail(f"{key} {named!r} is not in the event vocabulary")
     return dict(conditions)
 
 
@@ -333,7 +344,16 @@ def _parse_extension(fail: Any, value: Any) -> Extension:
     return Extension(
         event=str(value["event"]), default_weeks=int(value.get("default_weeks", 8)),
         max_weeks=int(value.get("max_weeks", 8)), max_count=None if max_count is None else int(max_count),
+        only_in_force=bool(value.get("only_in_force", False)),
     )
+
+
+def _parse_until_age(fail: Any, value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 30:
+        raise fail(f"until_age {value!r} must be an age in whole years")
+    return value
 
 
 def _check_references(rules: Mapping[str, Rule]) -> None:

@@ -1,9 +1,12 @@
 """A case's timeline cut into the scopes rules live in: periods of care, placements, proceedings, private
 fostering arrangements, placements for adoption, disputes, and the case as a whole.
 
-Events are ordered by date; on the same date, opening events come first and closing events last, so a review
-on the day a child becomes looked after belongs to that period and a visit on the day a placement ends still
-counts for it.
+Events are ordered by date and cut a day at a time (docs/rules.md): on a day with an opening event, that day's
+closing events end the scope already open, whatever the row order (a move: `placement_end` and
+`placement_start` on one day; a new period: `looked_after_end` and `looked_after_start` on one day); the day's
+other events then belong to the new scope. On a day with no opening event, the day's events still belong to
+the scope that closes that day, so a visit on the day a placement ends counts for it. An event no scope can
+take (a second `dispute_raised` while one is open) is listed in `CaseScopes.ignored` with the reason.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
 from ptrack.tracker.model import Event, Timeline
 
@@ -39,6 +43,7 @@ class Scope:
     end: date | None = None
     end_reason: str = ""
     events: list[Event] = field(default_factory=list)
+    end_event: Event | None = None  # the event that closed it, if one did
     placement_kind: str = ""
     intended_until_18: bool | None = None
     short_break: bool = False
@@ -60,6 +65,7 @@ class CaseScopes:
     timeline: Timeline
     events: list[Event]
     by_within: dict[str, list[Scope]]
+    ignored: dict[str, str] = field(default_factory=dict)  # event_id -> why no scope could use it
 
     @property
     def dob(self) -> date | None:
@@ -89,25 +95,29 @@ class CaseScopes:
 
 
 def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool = True) -> CaseScopes:
-    """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones)."""
+    """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones). Same-day changes
+    follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
     events = [
         e for e in timeline.events
         if (e.date <= as_of or e.kind in SCHEDULED_KINDS)
         and (count_additional_reviews or not (e.kind == "review_held" and e.subkind == "additional"))
     ]
     events.sort(key=lambda e: (e.date, event_order(e)))
+    days = [_Day(list(group)) for _, group in groupby(events, key=lambda e: e.date)]
+    ignored: dict[str, str] = {}
+    placements = _spans(days, "placement", {"placement_start"},
+                        {"placement_end": "placement ended", "looked_after_end": "left care"}, "move", ignored)
     by_within: dict[str, list[Scope]] = {
-        "period": _spans(events, "period", {"looked_after_start"}, {"looked_after_end": "left care"}),
-        "proceedings": _spans(events, "proceedings", {"proceedings_issued"},
-                              {"proceedings_concluded": "proceedings concluded"}),
-        "private_fostering": _spans(events, "private_fostering", {"pf_notified"},
-                                    {"pf_end": "private fostering ended"}),
-        "dispute": _spans(events, "dispute", {"dispute_raised"}, {"dispute_resolved": "dispute resolved"}),
-        "placement": _spans(events, "placement", {"placement_start"},
-                            {"placement_end": "placement ended", "looked_after_end": "left care"},
-                            restart_closes=True),
-        "adoption": _spans(events, "adoption", {"placed_for_adoption"},
-                           {"placement_end": "placement ended", "looked_after_end": "left care"}),
+        "period": _spans(days, "period", {"looked_after_start"}, {"looked_after_end": "left care"},
+                         "ignore", ignored),
+        "proceedings": _spans(days, "proceedings", {"proceedings_issued"},
+                              {"proceedings_concluded": "proceedings concluded"}, "supersede", ignored),
+        "private_fostering": _spans(days, "private_fostering", {"pf_notified"},
+                                    {"pf_end": "private fostering ended"}, "ignore", ignored),
+        "dispute": _spans(days, "dispute", {"dispute_raised"}, {"dispute_resolved": "dispute resolved"},
+                          "ignore", ignored),
+        "placement": placements,
+        "adoption": _adoption_spans(events, placements, ignored),
         "case": [Scope("case", "case", None, events=list(events))],
     }
     for period in by_within["period"]:
@@ -118,32 +128,102 @@ def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool
         placement.intended_until_18 = placement.start_event.intended_until_18
         home = next((p for p in by_within["period"] if p.contains(placement.start_event.date)), None)
         placement.short_break = bool(home and home.short_break)
-    return CaseScopes(timeline, events, by_within)
+    return CaseScopes(timeline, events, by_within, ignored)
+
+
+class _Day:
+    """One day's events and the set of their kinds (most days open or close nothing)."""
+
+    __slots__ = ("events", "kinds")
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.kinds = {e.kind for e in events}
+
+
+_REOPEN_REASON = {
+    "move": "next placement started ({kind} {day})",
+    "supersede": "never concluded: a new application was issued ({kind} {day})",
+}
 
 
 def _spans(
-    events: list[Event], within: str, openers: set[str], closers: dict[str, str], restart_closes: bool = False
+    days: list[_Day], within: str, openers: set[str], closers: dict[str, str],
+    reopen: str, ignored: dict[str, str],
 ) -> list[Scope]:
-    """Scopes opened by an opener event and closed by a closer; an opener while open either continues the open
-    scope (a duplicate start) or, with `restart_closes`, closes it and opens a new one (a placement move)."""
+    """Scopes opened by an opener event and closed by a closer, a day at a time. On a day with an opener, the
+    day's closers end the scope already open (one of each kind: a move, a new period), whatever their row
+    order; then the openers open; then the day's other events join the open scope; any closer left over
+    closes it (a one-day scope). An opener while a scope is open: `move` and `supersede` close the open one
+    and open a new one; `ignore` reports it as ignored."""
     scopes: list[Scope] = []
     current: Scope | None = None
-    for event in events:
-        if event.kind in openers:
-            if current is not None and not restart_closes:
-                current.events.append(event)
+    structural = openers | set(closers)
+    for day in days:
+        group = day.events
+        if day.kinds.isdisjoint(structural):  # nothing opens or closes: the day's events join the open scope
+            if current is not None:
+                current.events.extend(group)
+            continue
+        opens = [e for e in group if e.kind in openers]
+        closes = [e for e in group if e.kind in closers]
+        if current is not None and opens:
+            first_of_kind = list({e.kind: e for e in reversed(closes)}.values())
+            for event in first_of_kind:
+                closes.remove(event)
+            if first_of_kind:
+                _close(current, min(first_of_kind, key=event_order), closers, first_of_kind)
+                current = None
+        for event in opens:
+            if current is not None and reopen == "ignore":
+                assert current.start_event is not None
+                ignored.setdefault(event.event_id, (
+                    f"a second {event.kind} while the {within.replace('_', ' ')} opened by "
+                    f"{current.start_event.kind} {current.start_event.date.isoformat()} is still open"))
                 continue
             if current is not None:
                 current.end = event.date
-                current.end_reason = "next placement started"
+                current.end_reason = _REOPEN_REASON[reopen].format(kind=event.kind, day=event.date.isoformat())
             current = Scope(within, event.event_id, event)
             scopes.append(current)
         if current is None:
             continue
-        if event is not current.start_event:
-            current.events.append(event)
-        if event.kind in closers:
-            current.end = event.date
-            current.end_reason = f"{closers[event.kind]} ({event.kind} {event.date.isoformat()})"
+        current.events.extend(e for e in group if e.kind not in openers and e.kind not in closers)
+        if closes:
+            _close(current, closes[0], closers, closes[:1])
             current = None
+    return scopes
+
+
+def _close(scope: Scope, event: Event, closers: dict[str, str], closing: list[Event]) -> None:
+    scope.events.extend(closing)
+    scope.end = event.date
+    scope.end_event = event
+    scope.end_reason = f"{closers[event.kind]} ({event.kind} {event.date.isoformat()})"
+
+
+def _adoption_spans(events: list[Event], placements: list[Scope], ignored: dict[str, str]) -> list[Scope]:
+    """A child placed for adoption stays so until the placement they were in on that day ends (or they leave
+    care): the adoption scope follows its placement, so a move into an adoptive placement keeps it open."""
+    scopes: list[Scope] = []
+    for event in events:
+        if event.kind != "placed_for_adoption":
+            continue
+        current = scopes[-1] if scopes else None
+        if current is not None and current.contains(event.date):
+            ignored.setdefault(event.event_id, (
+                f"a second placed_for_adoption while the child is already placed for adoption "
+                f"(since {current.start.isoformat() if current.start else '?'})"))
+            continue
+        home = next((p for p in reversed(placements) if p.contains(event.date)), None)
+        scope = Scope("adoption", event.event_id, event)
+        if home is not None:
+            scope.end, scope.end_reason, scope.end_event = home.end, home.end_reason, home.end_event
+        else:
+            left = next((e for e in events if e.kind == "looked_after_end" and e.date >= event.date), None)
+            if left is not None:
+                scope.end, scope.end_event = left.date, left
+                scope.end_reason = f"left care (looked_after_end {left.date.isoformat()})"
+        scope.events = [e for e in events if e is not event and scope.contains(e.date)]
+        scopes.append(scope)
     return scopes

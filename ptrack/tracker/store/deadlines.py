@@ -62,7 +62,9 @@ def timelines_for(conn: Connection, cases: Sequence[Case], contiguous: bool) -> 
     """Each case with its events, oldest first (ties in import order). `contiguous` says the cases are every
     case between the first and last id, so one range query serves; otherwise an IN list."""
     ev = t.events.c
-    stmt = select(*_EVENT_COLS).order_by(ev.case_id, ev.date, ev.id)
+    # One fact, one event: a second source's record of a stored fact, and a voided event, are not read.
+    stmt = (select(*_EVENT_COLS).where(ev.same_as.is_(None), ev.voided_at.is_(None))
+            .order_by(ev.case_id, ev.date, ev.id))
     if contiguous:
         stmt = stmt.where(ev.case_id >= cases[0].case_id, ev.case_id <= cases[-1].case_id)
     else:

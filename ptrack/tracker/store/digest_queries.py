@@ -39,6 +39,19 @@ def open_deadlines_until(conn: Connection, as_of: date, horizon_end: date, team:
             yield cast(DigestRow, tuple(row))
 
 
+def missed_between(conn: Connection, start: date, as_of: date, team: str | None = None) -> Iterator[DigestRow]:
+    """Deadlines that became missed from `start` to `as_of` (closed by their scope ending, after their due
+    date, unmet), as (case, rule, due, cancelled_on, ...): the digest shows each breach in the week it happened."""
+    d, c = t.deadlines.c, t.cases.c
+    stmt = (
+        select(d.case_id, d.rule_id, d.due, d.cancelled_on, c.initials, c.team, c.worker_email, c.manager_email)
+        .join(t.cases, c.case_id == d.case_id)
+        .where(d.closed_on >= start, d.closed_on <= as_of, d.met_on.is_(None), d.cancelled_on > d.due)
+    )
+    for row in conn.execute(stmt if team is None else stmt.where(c.team == team)):
+        yield cast(DigestRow, tuple(row))
+
+
 def people(conn: Connection) -> list[Person]:
     p = t.people.c
     return [Person(r.email, "", r.role, r.team, r.slack_user_id, r.channel)

@@ -36,6 +36,7 @@ _SQLITE_INSERT = (f"INSERT INTO events ({_NAMES}) VALUES ({', '.join('?' for _ i
 _PG_COPY = f"COPY events ({_NAMES}) FROM STDIN"
 _PG_LOOKUP = "SELECT event_id, id, content_hash FROM events WHERE source = %s AND event_id = ANY(%s)"
 _UPDATED = [c for c in COLUMNS if c not in ("source", "event_id")]
+_HISTORY_KEPT = frozenset(COLUMNS)  # what event_history keeps of a replaced version
 
 Row = tuple[Any, ...]
 Stored = dict[str, tuple[int, str]]  # event_id -> (row id, content hash) of rows already in the table
@@ -68,14 +69,17 @@ class EventWriter:
         self._to_row: Callable[[Event, str, int | None], Row] = (
             _sqlite_row if self.dialect == "sqlite" else _pg_row)
 
-    def write(self, events: Sequence[Event]) -> WriteCounts:
+    def write(self, events: Sequence[Event], outcomes: list[str] | None = None) -> WriteCounts:
+        """Write the events; `outcomes`, when given, gets "loaded", "unchanged" or "corrected" for each."""
         counts = WriteCounts()
         to_row, source, batch_id = self._to_row, self.source, self.batch_id
         for run in _distinct_runs(events):
-            self._write_run(run, [to_row(e, source, batch_id) for e in run], counts)
+            self._write_run(run, [to_row(e, source, batch_id) for e in run], counts, outcomes)
         return counts
 
-    def _write_run(self, events: Sequence[Event], rows: list[Row], counts: WriteCounts) -> None:
+    def _write_run(
+        self, events: Sequence[Event], rows: list[Row], counts: WriteCounts, outcomes: list[str] | None = None
+    ) -> None:
         if not events:
             return
         if self.dialect == "sqlite":
@@ -88,6 +92,11 @@ class EventWriter:
             bulk_insert(self.conn, t.events, [dict(zip(COLUMNS, row, strict=True))
                                               for e, row in zip(events, rows, strict=True)
                                               if e.event_id not in stored])
+        if outcomes is not None:
+            outcomes.extend(
+                "loaded" if e.event_id not in stored
+                else "unchanged" if stored[e.event_id][1] == row[11] else "corrected"
+                for e, row in zip(events, rows, strict=True))
         if not stored:  # all new: a first load, or new events
             counts.loaded += len(events)
             counts.affected_cases.update([e.case_id for e in events])
@@ -158,7 +167,7 @@ class EventWriter:
             old.extend(dict(r._mapping) for r in self.conn.execute(
                 select(ev).where(ev.c.id.in_(pks[i:i + LOOKUP_CHUNK]))))
         bulk_insert(self.conn, t.event_history, [
-            {**{k: v for k, v in o.items() if k != "id"}, "event_pk": o["id"],
+            {**{k: v for k, v in o.items() if k in _HISTORY_KEPT}, "event_pk": o["id"],
              "replaced_by_batch_id": self.batch_id, "replaced_at": self.now}
             for o in old
         ])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, update
@@ -54,11 +54,12 @@ def _changes(d: CaseDetails, stored: Any) -> tuple[str, dict[str, Any]]:
     return d.case_id, {f: v for f, v in values.items() if stored[f] != v}
 
 
-def upsert_case_system_dues(conn: Connection, dues: Sequence[CaseSystemDue], batch_id: int | None) -> WriteCounts:
+def upsert_case_system_dues(
+    conn: Connection, dues: Sequence[CaseSystemDue], batch_id: int | None, now: datetime
+) -> WriteCounts:
     """Insert or update the case system's due dates by (source, review id). They change no deadline, so no
     case is reported as affected."""
     counts = WriteCounts()
-    now = datetime.now(UTC)
     by_key = {(d.source, d.review_id): d for d in dues}
     for source in {s for s, _ in by_key}:
         ids = [rid for s, rid in by_key if s == source]

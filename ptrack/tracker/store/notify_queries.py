@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select
 
@@ -114,11 +114,11 @@ def absences_between(conn: Connection, start: date, end: date) -> list[Absence]:
     return [Absence(r.email, r.from_date, r.to_date, r.cover_email) for r in conn.execute(stmt.order_by(a.id))]
 
 
-def add_absence(conn: Connection, absence: Absence) -> None:
+def add_absence(conn: Connection, absence: Absence, now: datetime) -> None:
     """Record an absence, replacing any overlapping one of the same person (the newest word wins)."""
     a = n.absences.c
     email = absence.email.lower()
     conn.execute(delete(n.absences).where(a.email == email, a.from_date <= absence.to_date,
                                           a.to_date >= absence.from_date))
     conn.execute(insert(n.absences).values(email=email, from_date=absence.from_date, to_date=absence.to_date,
-                                           cover_email=absence.cover_email.lower(), created_at=datetime.now(UTC)))
+                                           cover_email=absence.cover_email.lower(), created_at=now))

@@ -4,7 +4,7 @@ deadline is only visible on `as_of` when its anchor date is on or before it."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -91,11 +91,16 @@ def query_deadlines(
     team: str | None = None,
     worker: str | None = None,
     statuses: Collection[Status] | None = None,
+    untracked: frozenset[str] = frozenset(),
 ) -> list[DeadlineRow]:
+    """`untracked`: rules no source supplies evidence for; their deadlines read `untracked` unless met."""
     wanted = {Status(s) for s in statuses} if statuses else set()
     out: list[DeadlineRow] = []
-    for row in conn.execute(deadline_query(as_of, case_id, team, worker, wanted)).mappings():
+    prefilter = wanted if not untracked or Status.UNTRACKED not in wanted else set()
+    for row in conn.execute(deadline_query(as_of, case_id, team, worker, prefilter)).mappings():
         dl = row_deadline(row, as_of)
+        if dl.rule_id in untracked and dl.status not in (Status.MET, Status.MET_LATE):
+            dl = replace(dl, status=Status.UNTRACKED)
         if wanted and dl.status not in wanted:
             continue
         out.append(DeadlineRow(
@@ -112,6 +117,16 @@ def case_timeline(conn: Connection, case_id: str) -> Timeline:
         raise NotFoundError(f"case {case_id!r} is not in the database: import it with cases.csv first")
     case = Case(row.case_id, row.initials, row.dob, row.team, row.worker_email, row.manager_email, row.iro_email)
     return timelines_for(conn, [case], contiguous=False)[0]
+
+
+def batch_event_ids(conn: Connection, batch_id: int) -> dict[str, set[str]]:
+    """case -> the ids of the events one import batch wrote (new or corrected), read into timelines."""
+    e = t.events.c
+    out: dict[str, set[str]] = {}
+    stmt = select(e.case_id, e.event_id).where(e.batch_id == batch_id, e.same_as.is_(None), e.voided_at.is_(None))
+    for case_id, event_id in conn.execute(stmt):
+        out.setdefault(case_id, set()).add(event_id)
+    return out
 
 
 def stale_case_ids(conn: Connection, ruleset_version: str, calendar_version: str) -> list[str]:

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -42,6 +42,7 @@ class RecomputeReport:
     as_of: date
     ruleset_version: str
     calendar_version: str
+    computed_at: datetime  # the caller's clock: store/ reads none
     cases: int = 0
     deadlines: int = 0
     inserted: int = 0
@@ -50,7 +51,6 @@ class RecomputeReport:
     archived: int = 0
     workers: int = 1
     seconds: float = 0.0
-    computed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, counts: DeadlineCounts) -> None:

@@ -140,9 +140,33 @@ events = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     *_event_columns(),
+    # One fact, one event: a second source's record of a fact already stored (same case, kind and date) is kept
+    # as provenance and names the row that holds the fact; timelines read only rows where this is NULL.
+    Column("same_as", BigId, nullable=True),
+    # Voided: deleted in the case system (absent from a full extract) or by `ptrack events void`; kept, never
+    # read into timelines.
+    Column("voided_at", UTCDateTime, nullable=True),
+    Column("voided_by_batch_id", BigId, ForeignKey("import_batches.id"), nullable=True),
+    Column("void_reason", Text, nullable=False, server_default=""),
     UniqueConstraint("source", "event_id"),
 )
 Index("ix_events_case_id_date", events.c.case_id, events.c.date)
+
+# The audit trail of voids and restores: who or which import, when and why.
+event_voids = Table(
+    "event_voids",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_pk", BigId, nullable=False, index=True),
+    Column("source", String(32), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # voided | restored
+    Column("batch_id", BigId, ForeignKey("import_batches.id"), nullable=True),
+    Column("actor", String(200), nullable=False, server_default=""),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime, nullable=False),
+)
 
 event_history = Table(
     "event_history",
