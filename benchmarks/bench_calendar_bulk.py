@@ -1,4 +1,4 @@
-"""Working-day arithmetic in bulk (SPEC §10: >= 1,000,000 dates/s).
+"""Working-day arithmetic in bulk (target: >= 1,000,000 dates/s).
 
 ptrack: `WorkingDayCalendar.add_working_days_bulk` over days-since-1970 int64 arrays (one `searchsorted` over
 the table of working days). Baselines, measured in the same run on the same anchors and counts:

@@ -1,7 +1,7 @@
 """Idle daemon memory: `ptrack run` on a SQLite database with the default schedule (dispatch every minute, the
 stale-data check hourly), nothing to do, left to settle. The figure is its peak resident set (VmHWM, from
 /proc) over the whole idle period, which includes the start-up imports and at least one dispatch run in the
-full measurement. Target: <= 150 MB (SPEC §10). Baseline, same run: a bare Python interpreter importing nothing
+full measurement. Target: <= 150 MB. Baseline, same run: a bare Python interpreter importing nothing
 (`python -S -c ...`), the floor any Python daemon starts from; ratio = baseline / daemon (below 1: the daemon
 costs that many times the bare interpreter)."""
 

@@ -1,4 +1,4 @@
-"""The weekly digest over 100,000 children (SPEC §10: <= 2 s), on SQLite and PostgreSQL.
+"""The weekly digest over 100,000 children (target: <= 2 s), on SQLite and PostgreSQL.
 
 Setup (not timed): the synthetic caseload's cases and events bulk-loaded and every deadline computed by
 `recompute`, into a SQLite file cached in benchmarks/out/data/ (keyed by caseload, rule set and schema head);

@@ -1,4 +1,4 @@
-"""A whole caseload from CSV: import + recompute + list overdue, on SQLite (SPEC §10 scale; brief: 20,000
+"""A whole caseload from CSV: import + recompute + list overdue, on SQLite (a large council's scale; brief: 20,000
 children, ~1,000,000 events in <= 60 s, aim 20 s, peak memory <= 1.5 GB).
 
 ptrack: `ptrack.tracker.services.import_paths` (cases, people, events; recomputes the affected cases) then

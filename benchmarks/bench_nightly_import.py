@@ -1,4 +1,4 @@
-"""The nightly import (SPEC §10: 10,000 new events plus the recompute of the affected cases <= 10 s), on SQLite.
+"""The nightly import (target: 10,000 new events plus the recompute of the affected cases <= 10 s), on SQLite.
 
 Setup (not timed): a database holding the 100,000-child synthetic caseload (~2.3 million events, loaded in a
 child process as recompute_full does) with every deadline computed. Then, timed: `import_paths` of one

@@ -1,4 +1,4 @@
-"""Full recompute from the database with deadlines written back, on SQLite and PostgreSQL (SPEC §10: 100,000
+"""Full recompute from the database with deadlines written back, on SQLite and PostgreSQL (target: 100,000
 children, ~2 million events, <= 60 s each; peak memory <= 1.5 GB).
 
 Setup (not timed, in a separate process so its memory is not counted): a fresh database per backend, with the

@@ -3,12 +3,18 @@
 PostgreSQL comes from `PTRACK_TEST_POSTGRES_URL` (default: the local `test` database). Each test gets its own
 schema (selected through the connection's search_path) that is dropped afterwards, so parallel runs (xdist)
 never see each other's tables. An unreachable server skips the PostgreSQL tests, except with `CI=true`, where
-it fails them: CI must not go green by testing one database."""
+it fails them: CI must not go green by testing one database.
+
+Migrating is the slow part of a database fixture, so it is done once per worker: `migrated_url` (and `store`)
+copy a SQLite file the real Alembic migrations built at the start of the session, and give a PostgreSQL schema
+the DDL of the models (the same schema: tests/store/test_migrations.py checks that the migrations match the
+models) in one round trip. Tests of migrating itself use `db_url`, which stays empty."""
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,11 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.dialects import postgresql  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.schema import CreateIndex, CreateTable  # noqa: E402
 
 from ptrack.calendars import WorkingDayCalendar, england_and_wales  # noqa: E402
 from ptrack.tracker.rules import RuleSet, load_ruleset  # noqa: E402
 from ptrack.tracker.store import Store, init_database, open_store  # noqa: E402
+from ptrack.tracker.store.engine import head_revision, sqlite_file  # noqa: E402
+from ptrack.tracker.store.schema import metadata  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -78,11 +88,54 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema by Alembic, once per worker; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "ptrack.db"
+    init_database(f"sqlite:///{path}")
+    return path
+
+
+@cache
+def postgres_schema_ddl() -> str:
+    """The models' DDL for PostgreSQL plus the Alembic stamp, as one script (one round trip per test)."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    statements = ["SET LOCAL synchronous_commit TO OFF"]  # a throwaway test schema needs no durable commit
+    for table in metadata.sorted_tables:
+        statements.append(str(CreateTable(table).compile(dialect=dialect)))
+        statements.extend(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
+    statements.append("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                      "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
+    statements.append(f"INSERT INTO alembic_version (version_num) VALUES ('{head_revision()}')")
+    return ";\n".join(statements)
+
+
+def migrate_quickly(url: str, template: Path) -> None:
+    """Bring the empty database at `url` (a fresh SQLite path or a fresh PostgreSQL schema) to the newest schema."""
+    path = sqlite_file(url)
+    if url.startswith("sqlite"):
+        assert path is not None
+        shutil.copyfile(template, path)
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(postgres_schema_ddl())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
+def migrated_url(db_url: str, sqlite_template: Path) -> str:
+    """A database at the newest schema, with nothing in it."""
+    migrate_quickly(db_url, sqlite_template)
+    return db_url
+
+
+@pytest.fixture
+def store(migrated_url: str) -> Iterator[Store]:
     """An initialised, empty store."""
-    init_database(db_url)
-    opened = open_store(db_url)
+    opened = open_store(migrated_url)
     yield opened
     opened.close()
 

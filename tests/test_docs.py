@@ -54,3 +54,14 @@ def _documented_groups(path: tuple[str, ...]) -> str:
 def test_global_options_are_documented() -> None:
     for option in ("--db", "--config", "--as-of", "--verbose", "PTRACK_DATABASE_URL", "PTRACK_CONFIG"):
         assert option in DOCS, f"{option} is not documented"
+
+
+def test_user_facing_text_is_self_contained() -> None:
+    """The product spec is not shipped: docs, the example config and the starter config say what they mean
+    instead of citing its sections."""
+    from ptrack.tracker.config import STARTER_CONFIG
+
+    shipped = [*_FILES, REPO / "ptrack" / "config" / "ptrack.toml"]
+    for path in shipped:
+        assert "SPEC §" not in path.read_text(), f"{path.relative_to(REPO)} cites the SPEC, which is not shipped"
+    assert "SPEC §" not in STARTER_CONFIG

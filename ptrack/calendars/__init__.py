@@ -1,4 +1,4 @@
-"""Working-day calendars and the counting methods of SPEC §3. Pure: no I/O beyond the holidays table."""
+"""Working-day calendars and the counting methods (docs/rules.md). Pure: no I/O beyond the holidays table."""
 
 from ptrack.calendars.counting import Count, Unit, add, count_due
 from ptrack.calendars.england import england_and_wales

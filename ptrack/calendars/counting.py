@@ -1,4 +1,4 @@
-"""The counting methods of SPEC §3: how a legal wording turns an anchor date into a due date.
+"""The counting methods (docs/rules.md): how a legal wording turns an anchor date into a due date.
 
 | unit   | wording                                   | due                                                        |
 |--------|-------------------------------------------|------------------------------------------------------------|

@@ -1,4 +1,4 @@
-"""England & Wales bank holidays from `holidays` (subdiv ENG), as SPEC §3 defines them."""
+"""England & Wales bank holidays from `holidays` (subdiv ENG), as docs/rules.md defines them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The England & Wales working-day calendar (SPEC §3).
+"""The England & Wales working-day calendar (docs/rules.md).
 
 A working day is Monday–Friday except Christmas Day, Good Friday and the bank holidays of England and Wales,
 substitute and one-off days included. Christmas Eve, New Year's Eve and council closure days ARE working days

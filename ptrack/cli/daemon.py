@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ptrack.cli import output
 from ptrack.cli.state import state
-from ptrack.tracker.daemon.status import DaemonStatus, daemon_status
 from ptrack.tracker.policy.window import LONDON
+
+if TYPE_CHECKING:  # imported when used: APScheduler need not load for every other command
+    from ptrack.tracker.daemon.status import DaemonStatus
 
 
 class StatusFormat(StrEnum):
@@ -27,6 +29,7 @@ def run(ctx: typer.Context) -> None:
     from ptrack.tracker.daemon.runner import Daemon
 
     s = state(ctx)
+    s.require_real_time("run (the daemon)", doing="imports, reminds and sends")
     config = s.config
     daemon = Daemon(s.store, config, s.ruleset, s.calendar, lambda: build_notifiers(config, os.environ))
     code = daemon.run()
@@ -39,6 +42,8 @@ def status(
     fmt: Annotated[StatusFormat, typer.Option("--format", help="table or json.")] = StatusFormat.table,
 ) -> None:
     """Each daemon job's last and next run, the last import, the outbox backlog and the leader."""
+    from ptrack.tracker.daemon.status import daemon_status
+
     s = state(ctx)
     report = daemon_status(s.store, s.config, datetime.now(UTC))
     if fmt is StatusFormat.json:

@@ -10,7 +10,7 @@ import typer
 
 from ptrack.cli import output
 from ptrack.cli.state import AppState, UsageError, state
-from ptrack.tracker import services
+from ptrack.tracker import filters, services
 from ptrack.tracker.errors import NotFoundError
 from ptrack.tracker.model import Status
 from ptrack.tracker.rules import explain as explain_deadline
@@ -59,9 +59,16 @@ def list_deadlines(
     )] = "open",
     fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.table,
 ) -> None:
-    """List deadlines with their status on --as-of, soonest first."""
+    """List deadlines with their status on --as-of, soonest first. A --case, --team or --worker that names
+    nothing known is an error listing the closest known values."""
     s = state(ctx)
     statuses = parse_statuses(status)
+    if case is not None:
+        case = filters.match_case(s.store, case).value
+    if team is not None:
+        team = output.note(filters.match_team(s.store, s.config, team))
+    if worker is not None:
+        worker = filters.match_person(s.store, worker, "--worker").value
     rows = services.query_deadlines(s.store, s.as_of, case_id=case, team=team, worker=worker, statuses=statuses,
                                     untracked=untracked_rules(s))
     if fmt is ListFormat.csv:

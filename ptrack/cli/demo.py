@@ -55,7 +55,8 @@ def demo(
         (directory / name).unlink(missing_ok=True)
     shutil.rmtree(directory / "outbox", ignore_errors=True)
     shape = CaseloadShape(children=children, teams=teams, seed=seed, as_of=s.as_of)
-    files = write_csvs(directory, shape)
+    # The demo configures no channel (everything goes to DIR/outbox/), so its people choose none either.
+    files = write_csvs(directory, shape, channels=False)
     output.line(f"Generated {files.children} children, {files.event_count} events in {directory}/ "
                 f"(synthetic: initials only, @example.org addresses)")
     url = f"sqlite:///{(directory / 'ptrack.db').resolve()}"

@@ -13,11 +13,12 @@ import typer
 
 from ptrack.cli import output
 from ptrack.cli.deadlines import untracked_rules
-from ptrack.cli.state import AppState, state
+from ptrack.cli.state import AppState, UsageError, state
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.digest import render
 from ptrack.tracker.digest.build import Digest
 from ptrack.tracker.digest.service import DigestSendReport, load_digest, rule_titles, send_digests
+from ptrack.tracker.filters import match_team
 from ptrack.tracker.policy import LONDON, Window
 
 
@@ -34,15 +35,28 @@ def digest(
     fmt: Annotated[DigestFormat, typer.Option("--format", help="Output format (html: the email body).")] = (
         DigestFormat.table),
     send: Annotated[bool, typer.Option(
-        "--send", help="Queue each manager's digest (once per manager per week) and deliver it.",
+        "--send", help="Queue each manager's digest (once per manager per week) and deliver it, now.",
+    )] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --send: show what would be queued, queue and send nothing (--as-of: simulate "
+        "that day).",
     )] = False,
 ) -> None:
     """The weekly digest on --as-of: per team and worker, overdue items (oldest first) and those due in the
-    next 14 days, with counts by rule."""
+    next 14 days, with counts by rule. --send delivers it in real time (--as-of other than today needs
+    --dry-run)."""
     s = state(ctx)
+    if dry_run and not send:
+        raise UsageError("digest --dry-run goes with --send; without --send the digest is only printed")
+    if team is not None:
+        team = output.note(match_team(s.store, s.config, team))
     if send:
-        report = send_digests(s.store, s.config, s.ruleset, s.calendar, _now(s), _notifiers(s), team=team)
-        print_send(report)
+        s.require_real_time("digest --send", dry_run)
+        notifiers = {} if dry_run else _notifiers(s)
+        report = send_digests(s.store, s.config, s.ruleset, s.calendar, _now(s), notifiers, team=team,
+                              dry_run=dry_run)
+        with output.prefixed(s.simulation_prefix(dry_run)):
+            print_send(report, dry_run)
         return
     d = load_digest(s.store, s.config, s.as_of, team, untracked=untracked_rules(s))
     titles = rule_titles(s.ruleset)
@@ -57,7 +71,7 @@ def digest(
 
 
 def _now(s: AppState) -> datetime:
-    if s.as_of_text:
+    if not s.as_of_is_today:  # only a dry run gets here with another day: simulate its window's opening
         return datetime.combine(s.as_of, Window.parse(s.config.notify.window).opens, tzinfo=LONDON)
     return datetime.now(UTC)
 
@@ -92,11 +106,12 @@ def print_digest(d: Digest, titles: dict[str, str], items: int | None = None) ->
             output.line(f"... and {len(rows) - len(shown)} more overdue in {t.team}")
 
 
-def print_send(report: DigestSendReport) -> None:
-    output.line(f"weekly digest for {report.week} (as of {report.as_of.isoformat()}): queued "
+def print_send(report: DigestSendReport, dry_run: bool = False) -> None:
+    queued = "would queue" if dry_run else "queued"
+    output.line(f"weekly digest for {report.week} (as of {report.as_of.isoformat()}): {queued} "
                 f"{len(report.queued)}, already queued this week {len(report.already_queued)}")
     for manager in report.queued:
-        output.line(f"  queued for {manager}")
+        output.line(f"  {queued} for {manager}")
     for team in report.teams_without_manager:
         output.line(f"  team {team} has no manager recorded ([teams.\"{team}\"] manager_email, people.csv role "
                     f"manager, or cases.csv manager_email): nobody gets its digest")

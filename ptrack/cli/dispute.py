@@ -1,4 +1,5 @@
-"""`ptrack dispute open|advance|resolve|cafcass|list|show|report|prompt`: the IRO dispute ladder (SPEC §6).
+"""`ptrack dispute open|advance|resolve|cafcass|list|show|report|prompt`: the IRO dispute ladder
+(docs/digest-and-disputes.md).
 Steps are dated --as-of (default today in London). Thin over `ptrack.tracker.disputes.service`."""
 
 from __future__ import annotations
@@ -136,17 +137,25 @@ def report_command(
 
 
 @app.command("prompt")
-def prompt_command(ctx: typer.Context) -> None:
-    """Prompt the IRO of every open dispute whose stage is past its SLA (once per stage; the daemon does this
-    each morning). Nothing is advanced."""
+def prompt_command(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be prompted, queue and send nothing (--as-of: simulate that day).",
+    )] = False,
+) -> None:
+    """Prompt the IRO of every open dispute whose stage is past its SLA, now (once per stage; the daemon does this
+    each morning). Nothing is advanced. Sending is real-time: --as-of other than today needs --dry-run."""
     s = state(ctx)
+    s.require_real_time("dispute prompt", dry_run)
     now = (datetime.combine(s.as_of, Window.parse(s.config.notify.window).opens, tzinfo=LONDON)
-           if s.as_of_text else datetime.now(UTC))
-    report = svc.prompt_overdue_disputes(s.store, s.config, s.calendar, now, _notifiers(s))
-    output.line(f"dispute prompts {report.today.isoformat()}: queued {report.queued}"
-                + "".join(f", {why} {n}" for why, n in sorted(report.skipped.items())))
-    if report.dispatched is not None:
-        output.line(f"sent {report.dispatched.sent}, retrying {report.dispatched.retrying}")
+           if not s.as_of_is_today else datetime.now(UTC))
+    notifiers = {} if dry_run else _notifiers(s)
+    report = svc.prompt_overdue_disputes(s.store, s.config, s.calendar, now, notifiers, dry_run=dry_run)
+    with output.prefixed(s.simulation_prefix(dry_run)):
+        output.line(f"dispute prompts {report.today.isoformat()}: {'would queue' if dry_run else 'queued'} "
+                    f"{report.queued}" + "".join(f", {why} {n}" for why, n in sorted(report.skipped.items())))
+        if report.dispatched is not None:
+            output.line(f"sent {report.dispatched.sent}, retrying {report.dispatched.retrying}")
 
 
 def _notifiers(s: AppState) -> dict[str, Notifier]:

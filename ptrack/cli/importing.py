@@ -31,7 +31,9 @@ class ReportFormat(StrEnum):
 def import_files(
     ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
-        metavar="PATH", help="Files to import; with --drop-folder, the folder (default: import.drop_folder).",
+        metavar="PATH",
+        help="Files or folders of files (an SSD or SSDA903 export) to import; with --drop-folder, the folder "
+             "(default: import.drop_folder).",
     )] = None,
     fmt: Annotated[str, typer.Option(
         "--format", metavar="FORMAT",
@@ -56,9 +58,7 @@ def import_files(
         raise UsageError("import: give one or more files, or --drop-folder")
     if fmt != "auto" and fmt not in FORMATS and fmt not in FAMILIES:
         raise UsageError(f"import: --format {fmt!r} is not a format; use auto, {', '.join([*FAMILIES, *FORMATS])}")
-    for path in paths:
-        if not path.is_file():
-            raise UsageError(f"import: no such file {str(path)!r}; check the path")
+    paths = expand_folders(paths, fmt)
     s = state(ctx)
     big = report_format is ReportFormat.text and any(p.stat().st_size >= PROGRESS_FROM_BYTES for p in paths)
     with _progress(big and output.out.is_terminal, paths) as progress:
@@ -75,6 +75,38 @@ def import_files(
         print_reports(reports)
     if any(r.has_rejects for r in reports):
         raise typer.Exit(1)
+
+
+def expand_folders(paths: list[Path], fmt: str = "auto") -> list[Path]:
+    """Each folder becomes the files in it (an SSD or SSDA903 export is a folder of CSV files, one per table):
+    every .csv and .xml file, in name order. Standard Safeguarding Dataset tables ptrack does not read
+    (`ssd_address.csv`...) are left out with a note; any other file must be one ptrack can read."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+                           and p.suffix.lower() in (".csv", ".xml"))
+            used = [p for p in found if not _unused_ssd_table(p, fmt)]
+            for skipped in sorted(set(found) - set(used)):
+                output.err.print(f"note: {skipped}: a Standard Safeguarding Dataset table ptrack does not read; "
+                                 "skipped", markup=False)
+            if not used:
+                raise UsageError(f"import: folder {str(path)!r} has no .csv or .xml file ptrack can read")
+            out.extend(used)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise UsageError(f"import: no such file {str(path)!r}; check the path")
+    return out
+
+
+def _unused_ssd_table(path: Path, fmt: str) -> bool:
+    """An `ssd_*` file named after none of the SSD tables ptrack reads (by name, so that a broken table it does
+    read still fails loudly)."""
+    stem = path.stem.lower()
+    if not stem.startswith(FAMILIES["ssd"]) or fmt not in ("auto", "ssd"):
+        return False
+    return not any(stem.startswith(name) for name in FORMATS if name.startswith(FAMILIES["ssd"]))
 
 
 @contextmanager

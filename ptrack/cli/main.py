@@ -1,4 +1,4 @@
-"""`ptrack`: the command line of SPEC §8. Commands parse, call one `ptrack.tracker.services` function and print.
+"""`ptrack`: the command line (README.md). Commands parse, call one `ptrack.tracker.services` function and print.
 
 Every error ptrack raises on purpose (`PtrackError`, calendar errors) becomes one line on stderr saying what
 went wrong, where, and what to do, with a non-zero exit; `--verbose` adds the traceback."""
@@ -28,19 +28,26 @@ from ptrack.cli import (
     rules,
     setup,
 )
+from ptrack.cli.global_options import HELP_KEY, PtrackGroup
 from ptrack.cli.output import err
 from ptrack.cli.state import DEFAULT_DB, AppState, state
 from ptrack.tracker.errors import PtrackError
 
 app = typer.Typer(
     name="ptrack",
+    cls=PtrackGroup,
     help="Statutory and local due dates for children in care in England, from case events.",
+    epilog="Global options also work after the command they affect, e.g. ptrack deadlines --as-of 2025-01-01. "
+           "Commands that send (remind, digest --send, dispute prompt, doctor --send-test, run) refuse an --as-of "
+           "other than today; remind, digest --send and dispute prompt simulate one with --dry-run.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     add_completion=False,
 )
 _current = AppState()
+# `init` writes a starter config where --config points; the demo reads none unless --config is given.
+CONFIG_WRITTEN = ("init", "demo")
 
 
 @app.callback()
@@ -59,13 +66,16 @@ def global_options(
     )] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print the traceback with any error.")] = False,
 ) -> None:
-    """Global options, before the command: ptrack [--db URL] [--config PATH] [--as-of DATE] COMMAND."""
+    """Global options: ptrack [--db URL] [--config PATH] [--as-of DATE] [-v] COMMAND, or after the command for the
+    commands they affect (ptrack deadlines --as-of 2025-01-01)."""
     global _current
     _current = AppState(db_url=db, config_path=config, as_of_text=as_of, verbose=verbose)
     ctx.obj = _current
     ctx.call_on_close(_current.close)
     if as_of is not None:
         _ = state(ctx).as_of  # a bad --as-of fails before the command does anything
+    if ctx.invoked_subcommand not in CONFIG_WRITTEN and not ctx.meta.get(HELP_KEY):
+        _ = state(ctx).config  # a missing or invalid config fails every command, even one that never reads it
 
 
 app.command("init")(setup.init)

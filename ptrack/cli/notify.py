@@ -1,5 +1,7 @@
 """`ptrack remind`, `ptrack outbox list|retry`, `ptrack people absent`, `ptrack doctor`: thin over
-`ptrack.tracker.outbox`. The clock is read here: `--now` (tests), else `--as-of` at the window's opening, else now."""
+`ptrack.tracker.outbox`. The clock is read here. Sending is always real-time: `remind` and `doctor --send-test`
+run now; a dry run may simulate another instant (`--as-of` at the window's opening, or `--now`), and then says
+so on every line it prints."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
-from ptrack.cli.state import AppState, UsageError, parse_date, state
+from ptrack.cli.state import AppState, UsageError, parse_date, state, today_in_london
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker import services
 from ptrack.tracker.errors import PtrackError
+from ptrack.tracker.filters import match_person
 from ptrack.tracker.outbox import doctor as checks
+from ptrack.tracker.outbox import reach
 from ptrack.tracker.outbox.service import (
     RemindReport,
     list_outbox,
@@ -27,20 +31,23 @@ from ptrack.tracker.outbox.service import (
 )
 from ptrack.tracker.policy import Absence
 from ptrack.tracker.policy.window import LONDON
+from ptrack.tracker.store import reach_queries
 
 outbox_app = typer.Typer(help="The queue of notifications: list it, retry a channel.", no_args_is_help=True)
 people_app = typer.Typer(help="People: absences and cover.", no_args_is_help=True)
 STATUSES = ("pending", "sending", "sent", "failed", "dead", "withdrawn")
 
 
-def _now(s: AppState, now_text: str | None) -> datetime:
+def _now(s: AppState, now_text: str | None, dry_run: bool) -> datetime:
     if now_text:
+        if not dry_run:
+            raise UsageError("--now simulates another instant: it is only for --dry-run (sending is always now)")
         try:
             now = datetime.fromisoformat(now_text)
         except ValueError:
             raise UsageError(f"--now {now_text!r} is not an ISO date-time, e.g. 2026-11-25T08:00") from None
         return now if now.tzinfo else now.replace(tzinfo=LONDON)
-    if s.as_of_text:
+    if not s.as_of_is_today:
         return datetime.combine(s.as_of, policy_settings(s.config).window.opens, tzinfo=LONDON)
     return datetime.now(UTC)
 
@@ -53,15 +60,22 @@ def _notifiers(s: AppState) -> dict[str, Notifier]:
 
 def remind(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Decide and show, queue and send nothing.")] = False,
-    now: Annotated[str | None, typer.Option("--now", metavar="ISO", help="The instant to run as (tests).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Decide and show, queue and send nothing; with --as-of, simulate that day.",
+    )] = False,
+    now: Annotated[str | None, typer.Option(
+        "--now", metavar="ISO", help="With --dry-run: simulate this instant instead of now.",
+    )] = None,
 ) -> None:
-    """One reminder and escalation pass: decide, queue, send what is due (what the daemon does each morning)."""
+    """One reminder and escalation pass now: decide, queue, send what is due (what the daemon does each morning).
+    Sending is real-time: --as-of other than today needs --dry-run."""
     s = state(ctx)
-    at = _now(s, now)
+    s.require_real_time("remind", dry_run)
+    at = _now(s, now, dry_run)
     notifiers = {} if dry_run else _notifiers(s)
     report = remind_pass(s.store, s.config, s.ruleset, s.calendar, at, notifiers, dry_run=dry_run)
-    print_remind(report)
+    with output.prefixed(s.simulation_prefix(dry_run, at.astimezone(LONDON).date())):
+        print_remind(report)
 
 
 def print_remind(report: RemindReport) -> None:
@@ -123,7 +137,13 @@ def absent_command(
     start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
     if end < start:
         raise UsageError(f"--to {to_date} is before --from {from_date}")
-    mark_absent(state(ctx).store, Absence(email, start, end, cover), datetime.now(UTC))
+    store = state(ctx).store
+    email = match_person(store, email, "EMAIL").value
+    if cover:
+        cover = match_person(store, cover, "--cover").value
+        if cover == email:
+            raise UsageError(f"--cover {cover}: a person cannot cover for themselves")
+    mark_absent(store, Absence(email, start, end, cover), datetime.now(UTC))
     output.line(f"{email} away {start.isoformat()} to {end.isoformat()}"
                 + (f"; covered by {cover}" if cover else "; messages wait for their return"))
 
@@ -133,17 +153,25 @@ def doctor(
     send_test: Annotated[bool, typer.Option("--send-test", help="Send a test message through every channel.")] = False,
     to: Annotated[str, typer.Option("--to", metavar="EMAIL", help="Recipient of the test messages.")] = "",
 ) -> None:
-    """Check config, database, calendar coverage, every channel and stale data; exit 1 if anything is wrong."""
+    """Check config, rule packs, database, calendar coverage, every channel, people's channels, who can be
+    reached and stale data, now; exit 1 if anything is wrong."""
     s = state(ctx)
+    if send_test:
+        s.require_real_time("doctor --send-test")
+    s.require_real_time("doctor", doing="checks the installation")
     now = datetime.now(UTC)
     results: list[checks.Check] = []
     try:
         results.append(checks.Check("config", True, str(s.config.source or "built-in defaults")))
+        packs = reach.ruleset_check(s.config, lambda: s.ruleset)
+        results.append(packs)
         results.append(checks.calendar_check(s.calendar, now))
         notifiers = _notifiers(s)
         results.extend(checks.store_checks(s.store, notifiers, now))
-        results.append(checks.coverage_check(
-            services.coverage(s.store, s.ruleset, s.config.import_settings.complete_sources)))
+        results.extend(_reach_checks(s, packs.ok))
+        if packs.ok:
+            results.append(checks.coverage_check(
+                services.coverage(s.store, s.ruleset, s.config.import_settings.complete_sources)))
         if send_test:
             results.extend(checks.send_tests(notifiers, to or "ptrack-doctor@localhost", now))
     except PtrackError as exc:
@@ -152,3 +180,13 @@ def doctor(
                                                              for c in results])
     if not all(c.ok for c in results):
         raise typer.Exit(1)
+
+
+def _reach_checks(s: AppState, ruleset_loads: bool) -> list[checks.Check]:
+    """Can people be reached: their chosen channels, and someone to tell about every open deadline."""
+    with s.store.reading("reading people's channels") as conn:
+        people = reach_queries.people_channels(conn)
+    found = reach.channel_checks(s.config, people)
+    if ruleset_loads:
+        found.append(reach.recipients_check(s.store, s.config, s.ruleset, today_in_london()))
+    return found

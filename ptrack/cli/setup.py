@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from ptrack.cli.output import line
+from ptrack.cli.output import err, line
 from ptrack.cli.state import state
 from ptrack.tracker import services
 from ptrack.tracker.config import STARTER_CONFIG, resolve_config_path
+from ptrack.tracker.errors import RulePackError
 from ptrack.tracker.store.engine import safe_url
 
 
@@ -27,7 +28,13 @@ def init(ctx: typer.Context) -> None:
         target.write_text(STARTER_CONFIG, encoding="utf-8")
         line(f"config: wrote a starter {target}; see docs/configuration.md")
     s.config_path = target
-    line(f"rule packs: {', '.join(s.config.rule_packs)}")
+    try:
+        ruleset = s.ruleset
+    except RulePackError as exc:
+        err.print(f"error: rule packs {', '.join(s.config.rule_packs)} cannot be loaded: {exc}; fix rule_packs in "
+                  f"{target} or the pack file, then run `ptrack doctor`", markup=False)
+        raise typer.Exit(1) from None
+    line(f"rule packs: {', '.join(ruleset.packs)} ({len(ruleset.rules)} rules)")
 
 
 def recompute(

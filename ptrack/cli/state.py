@@ -58,6 +58,32 @@ class AppState:
     def as_of(self) -> date:
         return parse_date(self.as_of_text, "--as-of") if self.as_of_text else today_in_london()
 
+    @property
+    def as_of_is_today(self) -> bool:
+        """No --as-of, or --as-of naming today in London: the command runs in real time."""
+        return self.as_of_text is None or self.as_of == today_in_london()
+
+    def require_real_time(self, command: str, dry_run: bool | None = None, doing: str = "sends messages") -> None:
+        """Sending is always real-time: a command that sends refuses an --as-of other than today, unless it is a
+        dry run (`dry_run` None: the command has no dry run). A message sent "as of" another day would tell
+        people wrong figures ("146 days overdue") about a day that is not today."""
+        if self.as_of_is_today or dry_run:
+            return
+        today = today_in_london().isoformat()
+        simulate = (f"; add --dry-run to simulate {self.as_of_text} without sending" if dry_run is not None
+                    else "; drop --as-of")
+        raise UsageError(f"{command} {doing} now, so it runs on today's date ({today}), not --as-of "
+                         f"{self.as_of_text}{simulate}")
+
+    def simulation_prefix(self, dry_run: bool, on: date | None = None) -> str:
+        """What every line of a dry run of a sending command starts with (empty when really sending); `on` is
+        the simulated day (default --as-of)."""
+        if not dry_run:
+            return ""
+        day = on or self.as_of
+        when = "today" if day == today_in_london() else f"as of {day.isoformat()}"
+        return f"[simulation {when}: nothing queued or sent] "
+
     @cached_property
     def config(self) -> Config:
         return load_config(self.config_path)

@@ -1,5 +1,5 @@
-"""The one registry of a deployment's channels (SPEC §6, §9): which channels exist, which one carries a
-person's messages, and where a message or an alert goes when a channel cannot carry it.
+"""The one registry of a deployment's channels (docs/channels.md, docs/configuration.md): which channels exist,
+which one carries a person's messages, and where a message or an alert goes when a channel cannot carry it.
 
 `channel_set(config)` names every channel and its family (folder, email, slack, teams): one per
 `[channels.NAME]`; "teams" for team webhooks when no Teams channel is configured; "folder" (`outbox/`) when no

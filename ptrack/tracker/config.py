@@ -1,4 +1,4 @@
-"""The ptrack config file (SPEC §9): one TOML file parsed into typed, frozen values.
+"""The ptrack config file (docs/configuration.md): one TOML file parsed into typed, frozen values.
 
 Which file: `--config PATH` > env `PTRACK_CONFIG` > `./ptrack.toml` if present > built-in defaults.
 Every key is checked at start; an unknown key or a wrong type raises `ConfigError` naming the file, the key
@@ -77,7 +77,7 @@ class TeamConfig:
 @dataclass(frozen=True)
 class ImportConfig:
     drop_folder: Path | None = None
-    # SSDA903 PLACE codes the council uses for connected-person (Reg 24) placements (SPEC §5).
+    # SSDA903 PLACE codes the council uses for connected-person (Reg 24) placements (docs/importing.md).
     connected_person_place_codes: tuple[str, ...] = ()
     # Sources declared complete (`ptrack coverage`): every event kind they can carry is judged even before one
     # arrives, since its absence means it did not happen.
@@ -90,7 +90,7 @@ class ImportConfig:
 
 @dataclass(frozen=True)
 class DisputeStage:
-    """One rung of the IRO dispute ladder (SPEC §6): who answers it and in how many working days."""
+    """One rung of the IRO dispute ladder (docs/digest-and-disputes.md): who answers it and in how many working days."""
 
     name: str
     sla_working_days: int = 5
@@ -403,7 +403,7 @@ def _type(value: object) -> str:
 
 
 STARTER_CONFIG = """\
-# ptrack config (SPEC §9). Every key is optional; see docs/configuration.md for all of them.
+# ptrack config. Every key is optional; see docs/configuration.md for all of them.
 local_authority = "Example Council"
 rule_packs = ["england"]                  # add local packs, e.g. "tameside", "somerset"
 deep_link = ""                            # e.g. "https://case-system.example/child/{case_id}"

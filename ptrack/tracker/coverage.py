@@ -1,4 +1,4 @@
-"""Source-aware deadlines (SPEC §2, §5, `ptrack coverage`): which event kinds this deployment's sources have
+"""Source-aware deadlines (docs/rules.md, `ptrack coverage`): which event kinds this deployment's sources have
 supplied, and so which rules can be judged.
 
 A rule is judged on its meeting evidence, its `met_by` event kinds. When no source has ever supplied any of

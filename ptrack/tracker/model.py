@@ -11,14 +11,14 @@ from enum import StrEnum
 
 EVENT_KINDS: frozenset[str] = frozenset(
     {
-        # SPEC §5 vocabulary
+        # docs/importing.md vocabulary
         "looked_after_start", "looked_after_end", "placement_start", "placement_end", "temporary_approval",
         "approval_extended", "carer_approved", "review_held", "visit", "ppm_held", "proceedings_issued",
         "proceedings_extended", "proceedings_concluded", "final_care_plan_due", "permanence_plan_agreed",
         "permanence_achieved", "assessment_completed", "pre_placement_meeting", "placement_support_meeting",
         "panel_date", "pf_notified", "pf_visit", "pf_end", "placed_for_adoption", "adoption_review_held",
         "care_order_made",
-        # Extensions (docs/rules.md): the events that meet rules the SPEC vocabulary has no event for.
+        # Extensions (docs/rules.md): the events that meet rules the canonical vocabulary has no event for.
         "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
         "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
         "dispute_raised", "dispute_stage_started", "dispute_resolved",
@@ -70,7 +70,8 @@ class Person:
 
 @dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
 class Event:
-    """A dated fact about a case. `event_id` is unique per case system; `kind` is the SPEC §5 vocabulary."""
+    """A dated fact about a case. `event_id` is unique per case system; `kind` is in the event vocabulary
+    (docs/importing.md)."""
 
     event_id: str
     case_id: str
@@ -86,7 +87,7 @@ class Event:
 
 @dataclass(frozen=True)
 class IgnoredEvent:
-    """An event known to the engine that no deadline used (SPEC §4.1), and why."""
+    """An event known to the engine that no deadline used (docs/rules.md), and why."""
 
     event_id: str
     case_id: str
@@ -150,8 +151,8 @@ class Deadline:
 def status_on(
     due: date, due_soon_from: date, met_on: date | None, cancelled_on: date | None, as_of: date
 ) -> Status:
-    """SPEC §2 states for the date `as_of`: doing the thing on the due date is in time; overdue starts the day
-    after. A deadline met or cancelled after `as_of` is still open on `as_of`. One whose scope ended (the
+    """The states on the date `as_of` (docs/rules.md): doing the thing on the due date is in time; overdue starts
+    the day after. A deadline met or cancelled after `as_of` is still open on `as_of`. One whose scope ended (the
     child left care, the placement ended) after its due date, unmet, was overdue then: `missed`, a breach;
     ended on or before its due date: `cancelled`, no breach. `untracked` is never a date's verdict: it is
     laid over the stored state by whoever knows the deployment's sources (`ptrack coverage`)."""

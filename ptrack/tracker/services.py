@@ -111,7 +111,7 @@ UNUSED_CHECK_MAX_CASES = 2000  # above this, the import report says to use `ptra
 def _report_unused(
     store: Store, report: ImportReport, ruleset: RuleSet, calendar: WorkingDayCalendar, today: date
 ) -> None:
-    """List the events this file stored that no deadline uses (SPEC §4.1), as located warnings."""
+    """List the events this file stored that no deadline uses (docs/rules.md), as located warnings."""
     with store.reading("finding the events of the import") as conn:
         mine = q.batch_event_ids(conn, report.batch_id) if report.batch_id is not None else {}
         if len(mine) > UNUSED_CHECK_MAX_CASES:
@@ -275,7 +275,7 @@ def void_event(
 def ignored_events(
     store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date, case_id: str
 ) -> list[IgnoredEvent]:
-    """The events of one case that no deadline used on `as_of`, each with the reason (SPEC §4.1)."""
+    """The events of one case that no deadline used on `as_of`, each with the reason (docs/rules.md)."""
     return compute_case(case_timeline(store, case_id), ruleset, calendar, as_of).ignored
 
 

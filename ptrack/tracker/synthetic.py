@@ -1,12 +1,12 @@
 """A deterministic synthetic caseload: realistic timelines for demos, tests and benchmarks.
 
-Each child gets its own seeded random stream, so child `i` is the same whatever the caseload size and the
-files stream out one child at a time (100,000 children and millions of events in constant memory). Timelines
-use the SPEC §5 vocabulary: periods of care (some children come back for a second), placements of several
-kinds (connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six
-weeks or three months, PPMs, care proceedings with extensions, assessments, placement support meetings,
-panels, adoption, private fostering and leaving care. A share of reviews and visits are late, so a caseload
-always has overdue and met-late deadlines. Only initials and `@example.org` addresses: no real names.
+Each child gets its own seeded random stream, so child `i` is the same whatever the caseload size and the files stream
+out one child at a time (100,000 children and millions of events in constant memory). Timelines use the event vocabulary
+(docs/importing.md): periods of care (some children come back for a second), placements of several kinds
+(connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six weeks or three
+months, PPMs, care proceedings with extensions, assessments, placement support meetings, panels, adoption, private
+fostering and leaving care. A share of reviews and visits are late, so a caseload always has overdue and met-late
+deadlines. Only initials and `@example.org` addresses: no real names.
 """
 
 from __future__ import annotations
@@ -85,14 +85,16 @@ def caseload(shape: CaseloadShape) -> Iterator[tuple[Case, list[Event]]]:
         yield case, [_to_event(case.case_id, n, r) for n, r in enumerate(raw)]
 
 
-def write_csvs(directory: Path, shape: CaseloadShape) -> SyntheticFiles:
-    """Write cases.csv, people.csv and events.csv into `directory`, streaming."""
+def write_csvs(directory: Path, shape: CaseloadShape, *, channels: bool = True) -> SyntheticFiles:
+    """Write cases.csv, people.csv and events.csv into `directory`, streaming. `channels=False` leaves people's
+    channel empty (the deployment's default routing), for a deployment that configures none."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = SyntheticFiles(directory / "cases.csv", directory / "people.csv", directory / "events.csv", 0, 0)
     with paths.people.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(PEOPLE_HEADER)
-        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel) for p in people(shape))
+        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "")
+                    for p in people(shape))
     count = 0
     with paths.cases.open("w", newline="", encoding="utf-8") as cf, \
             paths.events.open("w", newline="", encoding="utf-8") as ef:

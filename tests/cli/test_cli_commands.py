@@ -35,16 +35,24 @@ def ptrack_exe() -> str:
     return found
 
 
-class Ptrack:
-    """Runs `ptrack` in `cwd` with a clean environment."""
+# The console script's entry point under a travelled clock (STYLE 1: time travel only in daemon and CLI tests):
+# sending commands run in real time, so a test that sends on a fixed day moves the clock, not --as-of.
+TRAVEL = ("import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=True).start(); "
+          "from ptrack.cli.main import main; sys.argv[0] = 'ptrack'; main()")
 
-    def __init__(self, cwd: Path) -> None:
+
+class Ptrack:
+    """Runs `ptrack` in `cwd` with a clean environment; with `clock` (ISO instant), under that clock."""
+
+    def __init__(self, cwd: Path, clock: str | None = None) -> None:
         self.cwd = cwd
+        self.clock = clock
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PTRACK_")}
         self.env["COLUMNS"] = "200"
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        r = subprocess.run([ptrack_exe(), *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
+        command = [ptrack_exe()] if self.clock is None else [sys.executable, "-c", TRAVEL, self.clock]
+        r = subprocess.run([*command, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
                            timeout=120)
         if ok and r.returncode != 0:
             pytest.fail(f"ptrack {' '.join(args)} exited {r.returncode}: {r.stderr}{r.stdout}")
@@ -113,8 +121,8 @@ def test_deadlines_filters_and_formats(loaded: Ptrack) -> None:
     open_rows = json.loads(loaded("--as-of", "2026-11-25", "deadlines", "--format", "json").stdout)
     assert {row["status"] for row in open_rows} <= {"upcoming", "due_soon", "overdue"}
     assert "X1" in loaded("--as-of", "2026-11-25", "deadlines", "--team", "Team A").stdout
-    assert loaded("--as-of", "2026-11-25", "deadlines", "--worker", "nobody@example.org",
-                  "--format", "json").stdout.strip() == "[]"
+    assert loaded("--as-of", "2026-11-25", "deadlines", "--worker", "SW@example.org",
+                  "--format", "json").stdout.strip() != "[]"
 
 
 def test_explain_names_the_anchor_skipped_days_and_source(loaded: Ptrack) -> None:

@@ -10,18 +10,19 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_cli_commands import Ptrack, ptrack_exe, write_examples
+from test_cli_commands import TRAVEL, Ptrack, write_examples
 
 from tests.notifiers.notifier_peers import SLACK_TOKEN, DripServer, HttpPeer, SmtpPeer, slack_route, teams_route
 
-WHEN = "2026-11-25T09:00"  # a Wednesday, inside the delivery window
-AFTER_LEASE = "2026-11-25T09:06"  # the claim lease is 5 minutes
+WHEN = "2026-11-25T09:00:00+00:00"  # a Wednesday, inside the delivery window (London is on UTC in November)
+AFTER_LEASE = "2026-11-25T09:06:00+00:00"  # the claim lease is 5 minutes
 PEOPLE = [("sw@example.org", "Sam Worker", "worker", "Team A"), ("tm@example.org", "Tia Manager", "manager", "Team A"),
           ("iro@example.org", "Ivy Reviewer", "iro", ""), ("admin@example.org", "Ada Admin", "admin", "")]
 SIG = "SIGNATURESECRET0123456789"
@@ -34,6 +35,12 @@ def setup(p: Ptrack, channel: str) -> None:
         f.writelines(f"{e},{n},{r},{t},,{channel}\n" for e, n, r, t in PEOPLE)
     p("init")
     p("--as-of", "2026-11-25", "import", "cases.csv", "people.csv", "events.csv")
+
+
+def remind_at(p: Ptrack, when: str) -> subprocess.CompletedProcess[str]:
+    """`ptrack remind` at the instant `when`: sending is real-time, so the clock travels there (not `--now`)."""
+    p.clock = when
+    return p("remind")
 
 
 def sql(p: Ptrack, query: str) -> list[tuple[object, ...]]:
@@ -59,7 +66,7 @@ def test_a_webhook_signature_echoed_back_is_stored_printed_and_alerted_nowhere(
                                           '[channels.folder]\nkind = "folder"\npath = "outbox"\n')
     p.env["HOOK"] = f"{echoing_teams.base}/workflows/0a1b/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers" \
                     f"&sv=1.0&sig={SIG}"
-    out = p("remind", "--now", WHEN)
+    out = remind_at(p, WHEN)
     assert echoing_teams.requests, "the peer was never asked"
     assert "channel teams is broken" in out.stdout
     assert f"sig={SIG}" in echoing_teams.requests[0][1]  # the peer did see it, and quoted it back
@@ -83,7 +90,7 @@ def test_a_dispatcher_killed_between_claim_and_send_delivers_after_the_lease_onc
     try:
         # The first dispatcher claims its batch and hangs in the SMTP banner; it is killed there.
         (tmp_path / "ptrack.toml").write_text(config.format(port=drip.port, timeout=60))
-        first = subprocess.Popen([ptrack_exe(), "remind", "--now", WHEN], cwd=tmp_path, env=p.env,
+        first = subprocess.Popen([sys.executable, "-c", TRAVEL, WHEN, "remind"], cwd=tmp_path, env=p.env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not drip.connections:
@@ -97,11 +104,11 @@ def test_a_dispatcher_killed_between_claim_and_send_delivers_after_the_lease_onc
         assert "claimed longer than the lease" in p("doctor", ok=False).stdout  # never shown as healthy
         # The mail server is fixed; a pass within the lease leaves the claims alone (they may still be sending).
         (tmp_path / "ptrack.toml").write_text(config.format(port=smtp.port, timeout=5))
-        p("remind", "--now", "2026-11-25T09:02")
+        remind_at(p, "2026-11-25T09:02:00+00:00")
         assert sql(p, "SELECT count(*) FROM outbox_messages WHERE status = 'sending'")[0][0] == len(claimed)
         assert len(smtp.messages) == total - len(claimed)
         # After the lease the claims are reclaimed and sent: every message exactly once.
-        out = p("remind", "--now", AFTER_LEASE).stdout
+        out = remind_at(p, AFTER_LEASE).stdout
         assert f"reclaimed {len(claimed)}," in out
         assert sql(p, "SELECT DISTINCT status FROM outbox_messages") == [("sent",)]
         ids = Counter(str(m["Message-ID"]) for m in smtp.messages)
@@ -124,10 +131,10 @@ def test_outbox_retry_after_fixing_slack_then_remind_again_never_crashes(tmp_pat
         p.env["TOKEN"] = SLACK_TOKEN
         slack.mode = "rejected"
         for _ in range(2):
-            assert "channel slack is broken" in p("remind", "--now", WHEN).stdout
+            assert "channel slack is broken" in remind_at(p, WHEN).stdout
             assert "back in the queue on slack" in p("outbox", "retry", "--channel", "slack").stdout
         slack.mode = "ok"
-        out = p("remind", "--now", WHEN)
+        out = remind_at(p, WHEN)
         assert "Traceback" not in out.stderr and "UNIQUE" not in out.stdout + out.stderr
         statuses = dict(sql(p, "SELECT status, count(*) FROM outbox_messages WHERE kind != 'alert' GROUP BY status"))
         assert set(statuses) == {"sent"} and slack.bodies("chat.postMessage")
@@ -146,7 +153,7 @@ def test_remind_against_a_mail_server_that_drips_its_banner_ends_at_the_timeout(
             f'[channels.email]\nkind = "smtp"\nhost = "127.0.0.1"\nport = {drip.port}\nstarttls = false\n'
             'sender = "ptrack@council.example"\ntimeout = 1\n')
         started = time.monotonic()
-        out = p("remind", "--now", WHEN).stdout
+        out = remind_at(p, WHEN).stdout
         assert time.monotonic() - started < 15, "remind was held by the dripping server"
         assert "sent 0, retrying 1," in out and drip.connections == 1  # one timeout, then the channel rests
         errors = [e for (e,) in sql(p, "SELECT last_error FROM outbox_messages") if e]

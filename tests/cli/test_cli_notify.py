@@ -12,25 +12,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from test_cli_commands import Ptrack, write_examples
+from conftest import PEOPLE, copy_examples
+from test_cli_commands import Ptrack
 
-AS_OF = ("--as-of", "2026-11-25")  # a Wednesday: the pass runs at 08:00 London
-PEOPLE = [("sw@example.org", "Sam Worker", "worker", "Team A"), ("tm@example.org", "Tia Manager", "manager", "Team A"),
-          ("iro@example.org", "Ivy Reviewer", "iro", ""), ("cover@example.org", "Cy Cover", "worker", "Team A"),
-          ("admin@example.org", "Ada Admin", "admin", "")]
+AS_OF = ("--as-of", "2026-11-25")  # a Wednesday
+MORNING = "2026-11-25T08:00:00+00:00"  # sending is real-time: the clock, not --as-of, makes it that morning
 
 
 @pytest.fixture()
-def ptrack(tmp_path: Path) -> Ptrack:
-    """The SPEC §3 example cases (overdue reviews for sw@example.org on 2026-11-25) and their people."""
-    p = Ptrack(tmp_path)
-    write_examples(tmp_path)
-    with (tmp_path / "people.csv").open("w") as f:
-        f.write("email,name,role,team,slack_user_id,channel\n")
-        f.writelines(f"{e},{n},{r},{t},,\n" for e, n, r, t in PEOPLE)
-    p("init")
-    p(*AS_OF, "import", "cases.csv", "people.csv", "events.csv")
-    return p
+def ptrack(tmp_path: Path, examples_db: Path) -> Ptrack:
+    """The SPEC §3 example cases (overdue reviews for sw@example.org on 2026-11-25) and their people, at 08:00
+    London that day."""
+    copy_examples(examples_db, tmp_path)
+    return Ptrack(tmp_path, clock=MORNING)
 
 
 def files(where: Path) -> list[str]:
@@ -108,8 +102,9 @@ def test_a_broken_channel_is_listed_alerted_through_the_folder_and_retried(
 
 
 def test_doctor_reports_stale_data_and_sends_a_test_through_the_folder(ptrack: Ptrack) -> None:
-    config = ptrack.cwd / "ptrack.toml"  # the example events carry no visits or plans: declare the feed complete
-    config.write_text(config.read_text().replace("complete_sources = []", 'complete_sources = ["csv"]'))
+    ptrack.clock = None  # the real clock: the import is judged against now
+    # The example events carry no visits or plans: declare the feed complete (ptrack coverage).
+    (ptrack.cwd / "ptrack.toml").write_text('[import]\ncomplete_sources = ["csv"]\n')
     fresh = ptrack("doctor", "--send-test", "--to", "admin@example.org").stdout
     assert "last successful import" in fresh and "older than 36 hours" not in fresh
     assert "send-test folder" in fresh and "delivered" in fresh

@@ -15,13 +15,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ptrack.tracker.config import load_config
+from ptrack.tracker.daemon.status import daemon_status
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import outbox_queries as q
+from ptrack.tracker.store.engine import create_store_engine
 
 REPO = Path(__file__).resolve().parents[2]
 PTRACK = Path(sys.executable).with_name("ptrack")
@@ -124,13 +127,32 @@ def daemons(folder: Path, db_url: str, webhook: str) -> Iterator[Daemons]:
         d.stop_all()
 
 
-def status(folder: Path, db_url: str) -> dict[str, Any]:
+def status_cli(folder: Path, db_url: str) -> dict[str, Any]:
+    """`ptrack status --format json` as a user runs it."""
     env = dict(os.environ, PYTHONPATH=str(REPO), PTRACK_DATABASE_URL=db_url,
                PTRACK_CONFIG=str(folder / "ptrack.toml"))
     done = subprocess.run([str(PTRACK), "status", "--format", "json"], cwd=folder, env=env, capture_output=True,
                           text=True, timeout=60, check=True)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def status(folder: Path, db_url: str) -> dict[str, Any]:
+    """What `ptrack status --format json` prints (the same function, in this process: the tests poll it many
+    times while a daemon runs, and a `ptrack` start-up per poll would compete with the daemon for the CPU)."""
+    store = Store(create_store_engine(db_url))
+    try:
+        report = daemon_status(store, load_config(folder / "ptrack.toml"), datetime.now(UTC))
+    finally:
+        store.close()
+    result: dict[str, Any] = json.loads(json.dumps(report.as_json(), default=_iso))
+    return result
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float, logs: Callable[[], str] = str) -> float:

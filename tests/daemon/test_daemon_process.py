@@ -18,6 +18,7 @@ from tests.daemon.daemon_harness import (
     outbox_counts,
     queue_messages,
     status,
+    status_cli,
     wait_for,
     write_config,
 )
@@ -51,7 +52,7 @@ def test_jobs_fire_and_sigterm_exits_zero(tmp_path: Path, sqlite_store: tuple[st
         wait_for("5 messages received", lambda: teams.total() == 5, 30, d.logs)
         wait_for("the stale check recorded", lambda: _job(status(tmp_path, url), "stale_check")["outcome"] == "ok",
                  30, d.logs)
-        report = status(tmp_path, url)
+        report = status_cli(tmp_path, url)
         assert _job(report, "dispatch")["outcome"] == "ok"
         assert _job(report, "dispatch")["next_run"] is not None
         assert report["leader"]["alive"] is True and report["leader"]["pid"] == proc.pid
@@ -187,7 +188,8 @@ def _senders(store: Store) -> set[str]:
 def test_status_without_a_daemon(tmp_path: Path, sqlite_store: tuple[str, Store]) -> None:
     url, _ = sqlite_store
     write_config(tmp_path, FAST)
-    report = status(tmp_path, url)
+    report = status_cli(tmp_path, url)
+    assert report == status(tmp_path, url) | {"now": report["now"]}, "the tests' in-process status is the CLI's"
     assert report["leader"]["alive"] is False and report["last_import"] is None and report["stale"] is True
     assert [j["job"] for j in report["jobs"]] == ["import", "recompute", "remind", "dispatch", "digest",
                                                   "stale_check"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,21 @@ import pytest
 from tests.cli.test_cli_commands import Ptrack
 
 
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's database as of 2026-11-25, made once by `ptrack demo` (each test gets a copy)."""
+    where = tmp_path_factory.mktemp("demo")
+    Ptrack(where)("--as-of", "2026-11-25", "demo", "--dir", "d", "--children", "40")
+    return where / "d"
+
+
 @pytest.fixture
-def demo(tmp_path: Path) -> tuple[Ptrack, str]:
-    ptrack = Ptrack(tmp_path)
-    ptrack("--as-of", "2026-11-25", "demo", "--dir", "d", "--children", "40")
-    return ptrack, f"sqlite:///{tmp_path / 'd' / 'ptrack.db'}"
+def demo(tmp_path: Path, demo_db: Path) -> tuple[Ptrack, str]:
+    (tmp_path / "d").mkdir()
+    for name in ("ptrack.db", "ptrack.db-wal", "ptrack.db-shm"):
+        if (demo_db / name).exists():
+            shutil.copyfile(demo_db / name, tmp_path / "d" / name)
+    return Ptrack(tmp_path), f"sqlite:///{tmp_path / 'd' / 'ptrack.db'}"
 
 
 def test_digest_formats_agree(demo: tuple[Ptrack, str]) -> None:
@@ -35,8 +46,10 @@ def test_digest_formats_agree(demo: tuple[Ptrack, str]) -> None:
 
 def test_digest_send_goes_through_the_outbox_once_a_week(demo: tuple[Ptrack, str]) -> None:
     ptrack, db = demo
+    ptrack.clock = "2026-11-23T08:00:00+00:00"  # sending is real-time: the clock makes it Monday morning
     first = ptrack("--db", db, "--as-of", "2026-11-23", "digest", "--send").stdout
-    again = ptrack("--db", db, "--as-of", "2026-11-24", "digest", "--send").stdout
+    ptrack.clock = "2026-11-24T08:00:00+00:00"
+    again = ptrack("--db", db, "digest", "--send").stdout
     assert "queued 3" in first and "sent 3" in first
     assert "queued 0, already queued this week 3" in again
     assert len(list((ptrack.cwd / "outbox").glob("*.json"))) == 3

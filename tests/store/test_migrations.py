@@ -106,3 +106,12 @@ def test_two_processes_initialising_at_once_both_succeed(db_url: str) -> None:
         results = list(pool.map(init_database, [db_url, db_url]))
     assert results == [None, None]
     open_store(db_url).close()
+
+
+def test_the_head_revision_read_from_the_scripts_is_alembics() -> None:
+    """`head_revision` reads the scripts without Alembic (it runs at every command's start); it must agree."""
+    from alembic.script import ScriptDirectory
+
+    from ptrack.tracker.store.engine import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -1,4 +1,4 @@
-"""iro disputes: disputes and dispute_steps (the IRO dispute ladder, SPEC §6)
+"""iro disputes: disputes and dispute_steps (the IRO dispute ladder, docs/digest-and-disputes.md)
 
 Revision ID: 0005
 Revises: 0004

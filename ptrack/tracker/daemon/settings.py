@@ -1,4 +1,5 @@
-"""The `[daemon]` config section (SPEC §7, §9): the schedule, misfire grace, logs, instance id, stand-by poll.
+"""The `[daemon]` config section (docs/deployment.md, docs/configuration.md): the schedule, misfire grace,
+logs, instance id, stand-by poll.
 
 ```toml
 [daemon]

@@ -1,11 +1,11 @@
-"""The weekly manager digest, pure (SPEC §1, §8): open deadlines + cases + people + the date → per team and
-worker, the items overdue (oldest first, with days overdue) and those due in the next 14 days, with counts by
-rule. No SQL, no clock: the store query (`ptrack.tracker.store.digest_queries`) hands the rows in.
+"""The weekly manager digest (docs/digest-and-disputes.md), pure: open deadlines + cases + people + the date → per team
+and worker, the items overdue (oldest first, with days overdue) and those due in the next 14 days, with counts by rule.
+No SQL, no clock: the store query (`ptrack.tracker.store.digest_queries`) hands the rows in.
 
 An item is overdue on `as_of` when it is open and its due date has passed (`status_on`: doing it on the due day
 is in time), and "due soon" when it is open and due from `as_of` to `as_of + horizon_days` inclusive. Only
 deadlines visible on `as_of` count (anchor on or before it), as in `ptrack deadlines`. A breach that became
-`missed` in the week to `as_of` (its scope ended while it was overdue, SPEC §2) is listed as missed: it is
+`missed` in the week to `as_of` (its scope ended while it was overdue, docs/rules.md) is listed as missed: it is
 never nagged, but the manager sees it once, and it counts as a breach."""
 
 from __future__ import annotations

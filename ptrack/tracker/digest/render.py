@@ -2,7 +2,7 @@
 
 The HTML is for mail clients: inline CSS only (no <style> blocks, which Outlook and Gmail mangle), layout by
 tables, the charts as inline SVG, and nothing fetched from elsewhere (no images, fonts or scripts). Every value
-is escaped. Messages carry case references and initials, never names or narrative (SPEC §6)."""
+is escaped. Messages carry case references and initials, never names or narrative (docs/delivery.md)."""
 
 from __future__ import annotations
 

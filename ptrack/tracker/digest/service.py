@@ -86,9 +86,11 @@ def send_digests(
     *,
     team: str | None = None,
     worker_id: str = "digest",
+    dry_run: bool = False,
 ) -> DigestSendReport:
     """Queue each manager's digest for the week of `now` (at most once per manager per ISO week) and dispatch
-    if `notifiers` are given. A team with no manager recorded anywhere is reported, not silently skipped."""
+    if `notifiers` are given. A team with no manager recorded anywhere is reported, not silently skipped.
+    `dry_run`: report what would be queued, write and send nothing."""
     today = local_day(now)
     with store.reading("reading which event kinds have arrived") as conn:
         untracked = untracked_rules(judge(ruleset, cached_supply(conn), config.import_settings.complete_sources))
@@ -110,8 +112,9 @@ def send_digests(
             rows.append(message_row(message, channel_for(config, people, manager, message.team), calendar,
                                     window, now))
             report.queued.append(manager)
-        oq.queue(conn, rows, [[] for _ in rows])
-    if notifiers and rows:
+        if not dry_run:
+            oq.queue(conn, rows, [[] for _ in rows])
+    if notifiers and rows and not dry_run:
         report.dispatched = dispatch(store, notifiers, now, worker_id, calendar=calendar)
     return report
 

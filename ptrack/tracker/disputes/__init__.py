@@ -1,2 +1,3 @@
-"""The IRO dispute ladder (SPEC §6): `ladder` is pure (stage deadlines, RAG, the annual report); `service`
+"""The IRO dispute ladder (docs/digest-and-disputes.md): `ladder` is pure (stage deadlines, RAG, annual report);
+`service`
 holds the use cases the CLI and the daemon call."""

@@ -1,5 +1,5 @@
-"""The IRO dispute ladder (SPEC §6, IRO Handbook ch 6), pure: stage deadlines on the working-day calendar,
-RAG status, the 20-working-day total, and the yearly figures for the IRO annual report.
+"""The IRO dispute ladder (docs/digest-and-disputes.md; IRO Handbook ch 6), pure: stage deadlines on the working-day
+calendar, RAG status, the 20-working-day total, and the yearly figures for the IRO annual report.
 
 A stage's deadline is its start + its SLA in working days, counted as every working-day deadline is (the start
 day is day 0: `ptrack.calendars.count_due`); the total is the day the dispute was raised + the total (default 20 WD).

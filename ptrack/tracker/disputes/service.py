@@ -176,10 +176,11 @@ def prompt_key(dispute_id: int, stage: int) -> str:
 
 
 def prompt_overdue_disputes(store: Store, config: Config, calendar: WorkingDayCalendar, now: datetime,
-                            notifiers: Mapping[str, Notifier] | None = None, worker_id: str = "disputes"
-                            ) -> PromptReport:
+                            notifiers: Mapping[str, Notifier] | None = None, worker_id: str = "disputes",
+                            dry_run: bool = False) -> PromptReport:
     """Queue one prompt to the IRO for each open dispute whose current stage is past its SLA (once per dispute
-    and stage: the dedup key), then dispatch if `notifiers` are given. Nothing is advanced."""
+    and stage: the dedup key), then dispatch if `notifiers` are given. Nothing is advanced. `dry_run`: count
+    what would be queued, write and send nothing."""
     today = local_day(now)
     ladder = Ladder(config.disputes, calendar)
     report = PromptReport(today)
@@ -204,10 +205,12 @@ def prompt_overdue_disputes(store: Store, config: Config, calendar: WorkingDayCa
             message = prompt_message(s, case, recipient, today, ladder, config)
             rows.append(message_row(message, channel_for(config, people, recipient, case.team), calendar, window,
                                     now))
-            dq.add_step(conn, d.id, "prompted", today, now, to_stage=d.stage)
-        oq.queue(conn, rows, [[] for _ in rows])
+            if not dry_run:
+                dq.add_step(conn, d.id, "prompted", today, now, to_stage=d.stage)
+        if not dry_run:
+            oq.queue(conn, rows, [[] for _ in rows])
         report.queued = len(rows)
-    if notifiers and rows:
+    if notifiers and rows and not dry_run:
         report.dispatched = dispatch(store, notifiers, now, worker_id, calendar=calendar)
     return report
 

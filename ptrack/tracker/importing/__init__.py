@@ -1,5 +1,5 @@
 """Importing case-system files: detect each file's format from its header, validate every row, load the good
-rows in bulk and keep the bad ones as located rejects (SPEC §5).
+rows in bulk and keep the bad ones as located rejects (docs/importing.md).
 
 `FORMATS` is the registry; a new reader (SSDA903, SSD) is one more `FileFormat` added to it."""
 

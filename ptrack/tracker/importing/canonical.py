@@ -1,4 +1,4 @@
-"""The canonical CSV files of SPEC §5: cases.csv, people.csv and events.csv."""
+"""The canonical CSV files (docs/importing.md): cases.csv, people.csv and events.csv."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """File formats: each turns a file into domain records (`Case`, `Person` or `Event`) and located rejects.
 
-The canonical CSVs of SPEC §5 live here; another format (SSDA903, SSD) is one more `FileFormat` registered in
+The canonical CSVs of docs/importing.md live here; another format (SSDA903, SSD) is one more `FileFormat` registered in
 `FORMATS` and is detected by its header the same way."""
 
 from __future__ import annotations

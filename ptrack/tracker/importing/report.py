@@ -50,7 +50,7 @@ class ImportReport:
     events_restored: int = 0  # full extract: events voided by an earlier extract, back in this one
     voided: list[tuple[str, str, str, date]] = field(default_factory=list)  # (event_id, case, kind, date), first
     void_note: str = ""  # why a full extract voided nothing although it was one
-    # SPEC §4.1: events of this file stored but used by no deadline, each with the reason (a warning, not a
+    # docs/rules.md: events of this file stored but used by no deadline, each with the reason (a warning, not a
     # reject: the row is stored and `ptrack explain CASE` lists it too). The first MAX_REJECTS_KEPT are kept.
     events_unused: int = 0
     unused: list[str] = field(default_factory=list)

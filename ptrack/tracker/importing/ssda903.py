@@ -1,5 +1,5 @@
 """SSDA903, the DfE children looked after return, as CSV tables (header, episodes, reviews), each recognised by
-its exact column set (SPEC §5). The XML form (`ssda903_xml.py`) feeds the same `Return903` mapper.
+its exact column set (docs/importing.md). The XML form (`ssda903_xml.py`) feeds the same `Return903` mapper.
 
 Mapping: RNE S starts a period of care (`looked_after_start` on DECOM); RNE S/P/T/U/B start a placement
 (`placement_start`, PLACE mapped to a kind); RNE L changes legal status only and gives no event. DEC with REC

@@ -1,5 +1,5 @@
 """SSDA903 code lists (DfE children looked after return, collection years 2022-23 onwards) and the mapping of
-PLACE codes to ptrack placement kinds (SPEC §5).
+PLACE codes to ptrack placement kinds (docs/importing.md).
 
 Earlier years' codes that later years dropped (Z1, H5) are still accepted so that old returns import."""
 

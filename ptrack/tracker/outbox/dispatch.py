@@ -1,4 +1,4 @@
-"""Sending what is due in the outbox: claim, send, record (SPEC §6; docs/delivery.md states the guarantee).
+"""Sending what is due in the outbox: claim, send, record (docs/delivery.md states the guarantee).
 
 Each message is claimed by one dispatcher (a conditional update, see `ptrack.tracker.store.outbox_queries`), sent
 through its channel, and its outcome recorded in its own transaction straight after the send. Every send has a

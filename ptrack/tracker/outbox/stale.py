@@ -1,5 +1,5 @@
-"""The stale-data alert (SPEC §7): no successful import for `stale_after` (36 hours by default) → every manager
-and admin is told, once a delivery day (a dedup key per person per delivery day) until an import succeeds
+"""The stale-data alert (docs/deployment.md): no successful import for `stale_after` (36 hours by default) →
+every manager and admin is told, once a delivery day (a dedup key per person per delivery day) until an import succeeds
 again. Like every message it waits for the delivery window (working days, not closure days, 08:00-18:00 by
 default): found stale at 23:00, it goes at 08:00 the next delivery day, once.
 

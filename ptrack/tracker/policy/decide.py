@@ -1,4 +1,4 @@
-"""Who is owed which notification today (SPEC §6), as a pure function of the open deadlines and `now`.
+"""Who is owed which notification today (docs/delivery.md), as a pure function of the open deadlines and `now`.
 
 This is the one path: `Router.route` decides per item, `Router.select` drops what the outbox already holds and
 names the message each owed item joins; the reminder pass (`ptrack.tracker.outbox.service.remind`) calls
@@ -39,7 +39,7 @@ from ptrack.tracker.policy.window import delivery_slot, local_day, next_delivery
 
 PERMANENCE_RULE = "permanence_plan_by_second_review"
 MAX_COVER_CHAIN = 3
-# The states that may be nagged (SPEC §2): everything else (met, met_late, cancelled, missed, untracked, and
+# The states that may be nagged (docs/rules.md): everything else (met, met_late, cancelled, missed, untracked, and
 # any state added later) is never reminded, nudged or escalated.
 NAGGABLE = frozenset({"upcoming", "due_soon", "overdue"})
 GroupKey = tuple[str, str, Kind, datetime, Reason]  # recipient, cover_for, kind, not_before, the message's reason

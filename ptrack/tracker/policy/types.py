@@ -40,7 +40,7 @@ class Kind(StrEnum):
 class OpenItem(NamedTuple):
     """One open deadline as the policy sees it: the case's people and the rule's notification settings.
     `second_review_held_on` is set for `permanence_plan_by_second_review` when the second review was held.
-    `state` is the deadline's state on the day (SPEC §2); only `NAGGABLE` states are nagged. `working_days`
+    `state` is the deadline's state on the day (docs/rules.md); only `NAGGABLE` states are nagged. `working_days`
     says the rule counts working days (messages then give working days left); `urgent` escalates to the
     manager on the first working day overdue.
     A NamedTuple, not a dataclass: a reminder pass builds hundreds of thousands of them."""
@@ -122,7 +122,7 @@ class Decision(NamedTuple):
 
 
 def dedup_key(person: str, case_id: str, deadline_key: str, kind: str, stage: str, owed_on: date) -> str:
-    """The outbox's dedup key (SPEC §6): person, deadline, kind, stage and date, hashed to a fixed width."""
+    """The outbox's dedup key (docs/delivery.md): person, deadline, kind, stage and date, hashed to a fixed width."""
     return digest(person.lower(), case_id, deadline_key, kind, stage, owed_on.isoformat())
 
 

@@ -1,4 +1,4 @@
-"""Every event accounted for (SPEC §4.1): after the engine has run, an event that anchored, met, extended or
+"""Every event accounted for (docs/rules.md): after the engine has run, an event that anchored, met, extended or
 stopped no deadline and opened or closed no scope is listed with the reason, for the import report and
 `ptrack explain`. The reasons the engine knows as it goes (a second `dispute_raised` while one is open, an
 extension after the approval expired) are kept; the rest are worked out here from the rule set and scopes."""

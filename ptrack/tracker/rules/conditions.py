@@ -19,7 +19,7 @@ class Context:
     scopes: CaseScopes
     calendar: WorkingDayCalendar
     settings: Mapping[str, object]
-    # Accounting (SPEC §4.1), filled while computing: events used other than as anchors or meeting events
+    # Accounting (docs/rules.md), filled while computing: events used other than as anchors or meeting events
     # (extensions, ends_when stops, conditions), and events ignored with the reason.
     used: set[str] = field(default_factory=set)
     ignored: dict[str, str] = field(default_factory=dict)

@@ -53,7 +53,7 @@ def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, 
 
 def compute_case(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> CaseResult:
     """The deadlines of one case and the account of its events: every event known on `as_of` that anchored,
-    met, extended, stopped, opened or closed nothing is listed with the reason (SPEC §4.1)."""
+    met, extended, stopped, opened or closed nothing is listed with the reason (docs/rules.md)."""
     deadlines, ctx = _compute(timeline, ruleset, calendar, as_of)
     return CaseResult(deadlines, unused_events(ctx, deadlines, ruleset))
 

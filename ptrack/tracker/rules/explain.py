@@ -54,7 +54,7 @@ def explain(
 
 
 def explain_ignored(ignored: Sequence[IgnoredEvent]) -> str:
-    """The events of a case that no deadline used, each with the reason (SPEC §4.1)."""
+    """The events of a case that no deadline used, each with the reason (docs/rules.md)."""
     if not ignored:
         return "Events not used: none (every event anchors, meets, extends, stops, opens or closes something)"
     lines = [f"Events not used ({len(ignored)}):"]

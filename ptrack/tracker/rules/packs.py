@@ -3,7 +3,7 @@
 A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. A rule says:
 
 - `obligation`: what must happen. Rules sharing an obligation compete; for each occurrence the earliest due
-  date wins (SPEC §3), which is how a local pack makes a date earlier than the statutory one.
+  date wins (docs/rules.md), which is how a local pack makes a date earlier than the statutory one.
 - `within`: the scope the rule lives in: `period` (of care), `placement`, `proceedings`, `private_fostering`,
   `adoption` (placed for adoption), `dispute`, or `case`.
 - `anchor`: where the count starts. `start` (the scope's opening event); `first:<event>`; `each:<event>` (every
@@ -21,7 +21,7 @@ A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. 
 - `variants`: a list of `{when = {...}, count = "..."}` overriding the count when their conditions hold.
 - `ends_when`: events that stop the rule (`"permanence_achieved"` or `{event=..., kinds=[...]}`); rules with
   `in_care = true` (the default for period and placement rules) also stop when the child leaves care. An open
-  deadline at that point becomes `cancelled`, or `missed` if it was already overdue (SPEC §2).
+  deadline at that point becomes `cancelled`, or `missed` if it was already overdue (docs/rules.md).
 - `until_age`: the rule stops on that birthday (leaving-care rules: `until_age = 18`, CA 1989 Sch 2 para 19B):
   nothing is due on or after it.
 - `extended_by`: `{event=..., default_weeks=8, max_weeks=8, max_count=N, only_in_force=false}` (proceedings,
@@ -60,7 +60,7 @@ META_KEYS = frozenset({
     "until_age",
 })
 
-# The documented ambiguity settings (SPEC §4) and their defaults; docs/rules.md explains each.
+# The documented ambiguity settings and their defaults; docs/rules.md explains each.
 DEFAULT_SETTINGS: dict[str, object] = {
     "anchor_day_counts": False,  # is the anchor day itself day 1? (default: no, it is day 0)
     "tameside_20_days": "CD",  # Tameside's "20 days" for the initial PPM: CD or WD
@@ -177,7 +177,10 @@ def load_ruleset(
         path = base / f"{name}.toml"
         if not path.is_file():
             raise RulePackError(name, "", f"no such pack (looked for {path}); available: {available_packs(base)}")
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise RulePackError(name, "", f"cannot be read ({path}): {exc.strerror}") from None
         digest.update(raw)
         for rule in _parse_pack(name, raw, merged, start=len(rules)):
             if rule.rule_id in rules:

@@ -1,7 +1,7 @@
 """A case's timeline cut into the scopes rules live in: periods of care, placements, proceedings, private
 fostering arrangements, placements for adoption, disputes, and the case as a whole.
 
-Events are ordered by date and cut a day at a time (SPEC §4.1): on a day with an opening event, that day's
+Events are ordered by date and cut a day at a time (docs/rules.md): on a day with an opening event, that day's
 closing events end the scope already open, whatever the row order (a move: `placement_end` and
 `placement_start` on one day; a new period: `looked_after_end` and `looked_after_start` on one day); the day's
 other events then belong to the new scope. On a day with no opening event, the day's events still belong to
@@ -96,7 +96,7 @@ class CaseScopes:
 
 def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool = True) -> CaseScopes:
     """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones). Same-day changes
-    follow SPEC §4.1: an end and a start on one day, in any row order, end the old scope and open a new one."""
+    follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
     events = [
         e for e in timeline.events
         if (e.date <= as_of or e.kind in SCHEDULED_KINDS)

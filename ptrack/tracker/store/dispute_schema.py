@@ -1,4 +1,4 @@
-"""The IRO dispute tables (SPEC §6), on the same `metadata` as `schema.py`, so that one Alembic history
+"""The IRO dispute tables, on the same `metadata` as `schema.py`, so that one Alembic history
 (`0004_iro_disputes`) and the "migration matches the models" test cover them.
 
 - `disputes`: one row per dispute: the case, the IRO, the issue (free text about a child: it never leaves

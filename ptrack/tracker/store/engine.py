@@ -6,20 +6,22 @@ psycopg 3. `postgresql://` and `postgres://` URLs are given the psycopg driver.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ptrack.tracker.errors import StoreError
+
+if TYPE_CHECKING:  # Alembic is imported where it migrates: loading it costs a third of a command's start-up
+    from alembic.config import Config as AlembicConfig
 
 # Alembic resolves "package:path" through importlib.resources, so an installed wheel finds its scripts.
 MIGRATIONS_LOCATION = "ptrack:migrations"
@@ -74,8 +76,28 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SUPPORTED = "SQLite (sqlite:///ptrack.db) and PostgreSQL (postgresql+psycopg://user@host/db)"
+
+
+def check_supported(url: str) -> None:
+    """ptrack runs on SQLite and PostgreSQL through the drivers it installs; anything else is one clear error,
+    not the driver's ModuleNotFoundError."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
+    backend, _, driver = parsed.drivername.partition("+")  # by name: loading an unknown dialect would fail
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"database URL {safe_url(url)}: {backend!r} databases are not supported; ptrack runs on "
+                         f"{SUPPORTED}")
+    if (backend, driver) not in (("sqlite", ""), ("sqlite", "pysqlite"), ("postgresql", "psycopg")):
+        raise StoreError(f"database URL {safe_url(url)}: driver {driver!r} is not installed with ptrack; ptrack "
+                         f"runs on {SUPPORTED}")
+
+
 def create_store_engine(url: str) -> Engine:
     url = normalise_url(url)
+    check_supported(url)
     path = sqlite_file(url)
     with store_errors(url, "connecting"):
         if url.startswith("sqlite"):
@@ -89,23 +111,64 @@ def create_store_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", MIGRATIONS_LOCATION)
     cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     return cfg
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest migration. Read from the scripts' `revision` and `down_revision` lines without importing them
+    (every command checks the schema, and Alembic's own reading costs more than the rest of the start-up); a
+    history that does not have exactly one head is left to Alembic, which explains what is wrong with it."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (resources.files("ptrack") / "migrations" / "versions").iterdir():
+        if script.name.endswith(".py"):
+            found = _revision_lines(script.read_text(encoding="utf-8"))
+            revisions.add(str(found.get("revision")))
+            down = found.get("down_revision")
+            parents.update([down] if isinstance(down, str) else list(down or ()))
+    heads = revisions - parents
+    if len(heads) == 1 and "None" not in revisions:
+        return heads.pop()
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def _revision_lines(source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision") and value is not None:
+            out[target.id] = ast.literal_eval(value)
+    return out
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None before `ptrack init`), as Alembic records it in alembic_version."""
     with store_errors(str(engine.url), "reading the schema version"), engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        versions = list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return versions[0] if len(versions) == 1 else None
 
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration, on the engine's own connection."""
+    from alembic import command
+
     url = engine.url.render_as_string(hide_password=False)
     cfg = alembic_config(url)
     with store_errors(url, "migrating the schema"), engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""One fact, one event (SPEC §4.1, issue 9): the same real-world event from two sources is stored once.
+"""One fact, one event (docs/rules.md, issue 9): the same real-world event from two sources is stored once.
 
 Matching rule: two events are the same fact when they come from different sources and have the same case,
 the same kind and the same date (903 and canonical CSV; SSD and canonical CSV). The row stored first holds
