@@ -18,6 +18,11 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "permanence_achieved", "assessment_completed", "pre_placement_meeting", "placement_support_meeting",
         "panel_date", "pf_notified", "pf_visit", "pf_end", "placed_for_adoption", "adoption_review_held",
         "care_order_made",
+        # The rest of the statutory timetable (docs/rules.md): health, education, missing, notifications,
+        # interim care orders, adoption, care leavers and IRO allocation.
+        "health_assessment", "pep_reviewed", "missing_start", "missing_end", "return_home_interview",
+        "placement_notified", "interim_care_order", "authority_to_place", "adoption_visit",
+        "pathway_plan_reviewed", "pa_visit", "care_leaver_accommodation_start", "iro_allocated",
         # Extensions (docs/rules.md): the events that meet rules the canonical vocabulary has no event for.
         "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
         "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
@@ -26,8 +31,15 @@ EVENT_KINDS: frozenset[str] = frozenset(
 )
 
 PLACEMENT_KINDS: frozenset[str] = frozenset(
-    {"foster", "connected_person", "with_parent", "residential", "adoption", "other"}
+    {"foster", "connected_person", "with_parent", "residential", "adoption", "other", "emergency_foster",
+     "short_break"}
 )
+# The `kind` column of the events that take one (docs/importing.md); other events take free text.
+EVENT_SUBKINDS: dict[str, frozenset[str]] = {
+    "health_assessment": frozenset({"initial", "review", "other"}),
+    "missing_end": frozenset({"missing", "away"}),
+    "missing_start": frozenset({"missing", "away"}),
+}
 PERMANENCE_KINDS: frozenset[str] = frozenset({"adoption_order", "sgo", "cao", "return_home", "long_term_match"})
 
 

@@ -40,7 +40,10 @@ class TestVisitsReg28:
         assert_due(c, "visit_connected_or_parent", "2025-04-28", nth=2)
 
     def test_placement_with_parent_is_weekly(self) -> None:
+        # reg 28(3) (placed under reg 19); reg 28(4) only while an interim care order is in force
         c = case().looked_after("2025-03-03").placement("2025-03-03", kind="with_parent").visit("2025-03-05")
+        assert_due(c, "visit_with_parent_reg19", "2025-03-12")
+        c = c.event("interim_care_order", "2025-03-03")
         assert_due(c, "visit_connected_or_parent", "2025-03-12")
 
     def test_leaving_care_cancels_the_next_visit(self) -> None:

@@ -26,6 +26,13 @@ CATALOGUE = {
     "pf_initial_visit": ("england", "N"), "pf_visit": ("england", "N"), "adoption_review": ("england", "N"),
     "iro_dispute_stage": ("england", "L"), "iro_dispute_total": ("england", "N"),
 }
+# The rest of the statutory timetable (the short-break rules are added with the short-break regime).
+CATALOGUE.update({rule_id: ("england", "N") for rule_id in (
+    "health_assessment_initial", "health_assessment_review", "pep_initial", "pep_review",
+    "return_home_interview", "placement_notification", "emergency_placement_limit", "visit_with_parent_reg19",
+    "visit_care_order_with_parent", "adoption_review_authorised", "adoption_visit", "pathway_plan_review",
+    "personal_adviser_visit", "iro_allocated",
+)})
 ALL = ["england", "tameside", "somerset", "enfield", "cheshire_east", "halton"]
 
 

@@ -41,12 +41,33 @@ def unused_events(ctx: Context, deadlines: Iterable[Deadline], ruleset: RuleSet)
         used.add(d.met_event_id)
     users = _rules_by_kind(ruleset)
     out: list[IgnoredEvent] = []
+    returned = _returned(scopes) if "return_home_interview" in {r.obligation for r in users.get("missing_end", [])} \
+        else {}
     for event in scopes.events:
         if event.event_id in used:
             continue
+        if event.kind == "missing_start" and returned.get(event.event_id):
+            continue  # it opened an episode that ended: the return home interview counts from the return
         reason = scopes.ignored.get(event.event_id) or ctx.ignored.get(event.event_id) \
+            or (returned.get(event.event_id) is False and "a missing episode with no return yet: the return home "
+                "interview is counted from the child's return (missing_end)") \
             or _why(event, scopes, users.get(event.kind, []))
         out.append(IgnoredEvent(event.event_id, event.case_id, event.kind, event.date, reason))
+    return out
+
+
+def _returned(scopes: CaseScopes) -> dict[str, bool]:
+    """Each `missing_start`: whether a `missing_end` on or after it closes its episode."""
+    out: dict[str, bool] = {}
+    open_ids: list[str] = []
+    for event in scopes.events:
+        if event.kind == "missing_start":
+            open_ids.append(event.event_id)
+            out[event.event_id] = False
+        elif event.kind == "missing_end":
+            for event_id in open_ids:
+                out[event_id] = True
+            open_ids = []
     return out
 
 
@@ -67,8 +88,12 @@ def _rules_by_kind(ruleset: RuleSet) -> dict[str, list[Rule]]:
     out: dict[str, list[Rule]] = {}
     for rule in ruleset.rules.values():
         kinds = set(rule.met_by) | {e.event for e in rule.ends_when}
-        if rule.anchor_kind in ("first", "each", "start_then_each"):
+        if rule.anchor_kind == "first":
             kinds.add(rule.anchor_arg)
+        if rule.anchor_kind in ("each", "start_then_each", "first_then_each"):
+            kinds |= rule.anchor_each
+        if rule.anchor_first:
+            kinds.add(rule.anchor_first)
         if rule.extended_by is not None:
             kinds.add(rule.extended_by.event)
         for kind in kinds:

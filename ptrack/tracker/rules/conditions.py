@@ -38,14 +38,23 @@ def _placement_at(scope: Scope, ctx: Context, day: date) -> Scope | None:
 
 
 def conditions_hold(
-    when: Mapping[str, object], scope: Scope, ctx: Context, day: date, slot: int, rule: Rule
+    when: Mapping[str, object], scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+    anchor_event: str = "",
 ) -> bool:
-    return all(_holds(name, expected, scope, ctx, day, slot, rule) for name, expected in when.items())
+    return all(_holds(name, expected, scope, ctx, day, slot, rule, anchor_event) for name, expected in when.items())
 
 
-def _holds(  # noqa: PLR0911 - one branch per documented condition reads best
-    name: str, expected: object, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule
+def _holds(  # noqa: PLR0911, PLR0912 - one branch per documented condition reads best
+    name: str, expected: object, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+    anchor_event: str = "",
 ) -> bool:
+    if name == "any_of":
+        assert isinstance(expected, list)
+        return any(conditions_hold(option, scope, ctx, day, slot, rule, anchor_event) for option in expected)
+    if name == "anchor_event":
+        return anchor_event == expected
+    if name == "interim_care_order":
+        return _interim_care_order(ctx, day) is bool(expected)
     if name in ("placement_kind", "intended_until_18"):
         placement = _placement_at(scope, ctx, day)
         if placement is None:
@@ -80,6 +89,22 @@ def _holds(  # noqa: PLR0911 - one branch per documented condition reads best
         assert isinstance(expected, int)
         return slot >= expected
     raise ValueError(f"unknown condition {name}")  # packs are checked at load; this is a programming error
+
+
+def _interim_care_order(ctx: Context, day: date) -> bool:
+    """An interim care order in force on `day`: the latest `interim_care_order` on or before it, not ended since
+    by a `care_order_made` or `proceedings_concluded` on or before `day` (the order lapses when the proceedings
+    are decided)."""
+    in_force = False
+    for event in ctx.scopes.events:
+        if event.date > day:
+            break
+        if event.kind == "interim_care_order":
+            in_force = True
+            ctx.used.add(event.event_id)
+        elif event.kind in ("care_order_made", "proceedings_concluded") and in_force:
+            in_force = False
+    return in_force
 
 
 def _not_yet(kind: str, scope: Scope, ctx: Context, day: date) -> bool:

@@ -87,7 +87,7 @@ def _candidates(
     for anchor in _anchors(rule, scope, ctx, done):
         if stop is not None and anchor.day > stop[0]:
             return
-        if not conditions_hold(rule.applies_when, scope, ctx, anchor.day, anchor.slot, rule):
+        if not conditions_hold(rule.applies_when, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
         yield _candidate(rule, scope, ctx, anchor, stop, as_of)
 
@@ -126,15 +126,18 @@ def _anchors(
         yield Anchor(1, start.date, start.kind, start.event_id, -1)
     if kind == "first":
         for i, e in enumerate(scope.events):
-            if e.kind == arg:
+            if e.kind == arg and rule.counts(e.kind, e.subkind):
                 yield Anchor(1, e.date, e.kind, e.event_id, i)
                 break
     if kind in ("each", "start_then_each"):
-        slot = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
+        each = rule.anchor_each
+        slot = 1 if (not each.isdisjoint(rule.met_by) or kind == "start_then_each") else 0
         for i, e in enumerate(scope.events):
-            if e.kind == arg:
+            if e.kind in each and rule.counts(e.kind, e.subkind):
                 slot += 1
                 yield Anchor(slot, e.date, e.kind, e.event_id, i)
+    if kind == "first_then_each":
+        yield from _first_then_each(rule, scope)
     if kind == "age":
         yield from _age_anchor(rule, scope, ctx)
     if kind == "eligible_16":
@@ -146,6 +149,21 @@ def _anchors(
         yield from _rule_anchor(rule, scope, done)
     if kind == "review_after_age":
         yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
+
+
+def _first_then_each(rule: Rule, scope: Scope) -> Iterator[Anchor]:
+    """The first `anchor_first` event, then each `anchor_each` event after it. Slots follow the scope's
+    `each` chain (slot 1 = the scope's start, slot k+1 = its k-th `each` event, as `start_then_each` numbers
+    them), so the first anchor competes with the date the last earlier `each` event set."""
+    each, slot, started = rule.anchor_each, 1, False
+    for i, e in enumerate(scope.events):
+        if not started and e.kind == rule.anchor_first and rule.counts(e.kind, e.subkind):
+            started = True
+            yield Anchor(slot, e.date, e.kind, e.event_id, i)
+        elif e.kind in each and rule.counts(e.kind, e.subkind):
+            slot += 1
+            if started:
+                yield Anchor(slot, e.date, e.kind, e.event_id, i)
 
 
 def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:
@@ -238,7 +256,7 @@ def _candidate(
 
 def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
     for variant in rule.variants:
-        if conditions_hold(variant.when, scope, ctx, anchor.day, anchor.slot, rule):
+        if conditions_hold(variant.when, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             return variant.count
     return rule.count
 
@@ -283,7 +301,8 @@ def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date
         window = due - timedelta(days=int(mode.split(":", 1)[1]))
         return next(
             (e for e in ctx.scopes.events
-             if e.kind in rule.met_by and e.date >= window and (scope.end is None or e.date <= scope.end)),
+             if e.kind in rule.met_by and e.date >= window and (scope.end is None or e.date <= scope.end)
+             and rule.counts(e.kind, e.subkind)),
             None,
         )
     elif mode == "scope_start":
@@ -292,7 +311,7 @@ def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date
         window = anchor.day
     first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
     for event in scope.events[first:]:
-        if event.kind in rule.met_by and event.date >= window:
+        if event.kind in rule.met_by and event.date >= window and rule.counts(event.kind, event.subkind):
             return event
     return None
 

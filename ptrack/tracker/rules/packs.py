@@ -9,25 +9,33 @@ A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. 
 - `anchor`: where the count starts. `start` (the scope's opening event); `first:<event>`; `each:<event>` (every
   such event: INT, counted from the date it actually happened); `start_then_each:<event>`;
   `rule:<rule_id>` (the due date of another rule's deadline, moving with it); `age:<years>[:<months>]`;
-  `eligible_16` (reg 40 eligibility, for the needs assessment); `review_after_age:<years>`.
+  `eligible_16` (reg 40 eligibility, for the needs assessment); `review_after_age:<years>`;
+  `first_then_each:<first>:<each>` (the first `<first>` event, then every `<each>` event after it: a care
+  order, then the visits after it; its slots line up with the `<each>` chain of the scope, so the date after
+  a care order competes with the one the last visit set). In `each`, `start_then_each` and `first_then_each`,
+  `<each>` may name alternatives (`adoption_review_held|review_held`).
+- `subkinds`: the `kind` values of anchor and meeting events that count (a health assessment of kind `other`
+  meets nothing); events with no kind count too. A list, or `"{setting}"` naming a comma-separated setting.
 - `count`: e.g. `"20 WD"`, `"3 MO"`, `"26 BW"`, `"6 BEFORE"`; `{setting}` placeholders take the documented
   ambiguity settings. `soon` optionally says when it becomes due soon (Enfield's 6-8 weeks).
 - `met_by`: the event kinds that meet it; `met_from`: `anchor` (default), `scope_start`, `ref_anchor`,
   `lookback:<days>` (a window ending at any time, starting that many days before the due date).
 - `applies_when`: conditions on the anchor date (placement_kind, intended_until_18, age_lt, age_gte,
   in_proceedings, proceedings_concluded, short_break, first_placement_year, after_event, before_event,
-  slot_gte). `before_event = "carer_approved"` holds while no such event has happened in the placement (or
+  slot_gte, interim_care_order (one in force on that date), anchor_event (the anchor's event kind), any_of
+  (a list of condition tables, one of which must hold)). A value `"{setting}"` takes the named setting. `before_event = "carer_approved"` holds while no such event has happened in the placement (or
   the rule's own scope) on or before the anchor date: full approval ends the reg 28(4) regime from that day.
 - `variants`: a list of `{when = {...}, count = "..."}` overriding the count when their conditions hold.
 - `ends_when`: events that stop the rule (`"permanence_achieved"` or `{event=..., kinds=[...]}`); rules with
   `in_care = true` (the default for period and placement rules) also stop when the child leaves care. An open
   deadline at that point becomes `cancelled`, or `missed` if it was already overdue (docs/rules.md).
 - `until_age`: the rule stops on that birthday (leaving-care rules: `until_age = 18`, CA 1989 Sch 2 para 19B):
-  nothing is due on or after it.
+  nothing is due on or after it. A whole number or `"{setting}"`.
 - `extended_by`: `{event=..., default_weeks=8, max_weeks=8, max_count=N, only_in_force=false}` (proceedings,
   Reg 24 approvals). An extension past `max_count`, or with `only_in_force` one dated after the (extended) due
   date, is reported as ignored: reg 25 extends only an approval still in force.
-- `audience`, `iro_relevant`: who is told (notification policy).
+- `audience`, `iro_relevant`: who is told (notification policy); `urgent = true`: reminded from the anchor
+  day (a return home interview: the day the child comes back) and escalated on the first working day overdue.
 """
 
 from __future__ import annotations
@@ -46,18 +54,19 @@ from typing import Any
 from ptrack.calendars.counting import Count, Unit
 from ptrack.calendars.errors import CountingError
 from ptrack.tracker.errors import RulePackError
-from ptrack.tracker.model import EVENT_KINDS, PERMANENCE_KINDS, PLACEMENT_KINDS
+from ptrack.tracker.model import EVENT_KINDS, EVENT_SUBKINDS, PERMANENCE_KINDS, PLACEMENT_KINDS
 
 SCOPES = frozenset({"period", "placement", "proceedings", "private_fostering", "adoption", "dispute", "case"})
 AUDIENCES = frozenset({"worker", "manager", "iro"})
 CONDITIONS = frozenset({
     "placement_kind", "intended_until_18", "age_lt", "age_gte", "in_proceedings", "proceedings_concluded",
     "short_break", "first_placement_year", "after_event", "before_event", "slot_gte", "slot",
+    "interim_care_order", "anchor_event", "any_of",
 })
 META_KEYS = frozenset({
     "title", "obligation", "citation", "within", "anchor", "count", "soon", "met_by", "met_from", "applies_when",
     "variants", "ends_when", "in_care", "extended_by", "audience", "iro_relevant", "scope", "description",
-    "until_age",
+    "until_age", "subkinds", "urgent",
 })
 
 # The documented ambiguity settings and their defaults; docs/rules.md explains each.
@@ -71,11 +80,20 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "due_soon_working_days": 10,  # how many working days before due a deadline is "due soon"
     "iro_dispute_stage_sla": 5,  # working days per dispute stage
     "iro_dispute_total": 20,  # working days for the whole formal process
+    "pep_age_from": 3,  # PEP: youngest age (on becoming looked after / the last PEP) a PEP is due for
+    "pep_age_to": 18,  # PEP: no PEP is due from this age
+    "pep_initial_working_days": 20,  # PEP in place within N working days of becoming looked after
+    "pep_review_months": 4,  # PEP reviewed each term: at most N months after the last one
+    "health_review_age": 5,  # review health assessments 6-monthly before this birthday, then 12-monthly
+    "rhi_missing_kinds": "missing",  # missing_end kinds that call for a return home interview ("missing,away")
+    "care_leaver_until_age": 21,  # pathway plan reviews and PA visits stop on this birthday (25 on request)
 }
 
 _ANCHOR_RE = re.compile(
-    r"^(start|eligible_16|first:\w+|each:\w+|start_then_each:\w+|rule:\w+|age:\d+(:\d+)?|review_after_age:\d+)$"
+    r"^(start|eligible_16|first:\w+|each:\w+(\|\w+)*|start_then_each:\w+(\|\w+)*|rule:\w+|age:\d+(:\d+)?"
+    r"|review_after_age:\d+|first_then_each:\w+:\w+(\|\w+)*)$"
 )
+_SETTING_RE = re.compile(r"^\{(\w+)\}$")
 
 
 @dataclass(frozen=True)
@@ -122,15 +140,30 @@ class Rule:
     iro_relevant: bool = False
     description: str = ""
     until_age: int | None = None  # the rule stops on this birthday (leaving-care rules: 18)
+    subkinds: frozenset[str] = frozenset()  # `kind` values of anchor/meeting events that count; empty: any
+    urgent: bool = False
     order: int = 0  # position in the rule set, for stable tie-breaks
 
     anchor_kind: str = field(init=False)
     anchor_arg: str = field(init=False)
+    anchor_first: str = field(init=False)  # first_then_each: the first event's kind
+    anchor_each: frozenset[str] = field(init=False)  # each / start_then_each / first_then_each: the chain's kinds
 
     def __post_init__(self) -> None:
         kind, _, arg = self.anchor.partition(":")
+        first, each = ("", arg)
+        if kind == "first_then_each":
+            first, _, each = arg.partition(":")
         object.__setattr__(self, "anchor_kind", kind)
         object.__setattr__(self, "anchor_arg", arg)
+        object.__setattr__(self, "anchor_first", first)
+        object.__setattr__(self, "anchor_each", frozenset(each.split("|")))
+
+    def counts(self, event_kind: str, event_subkind: str) -> bool:
+        """Whether an anchor or meeting event counts for the rule: `subkinds` filters the events whose `kind`
+        column is a checked vocabulary (health assessments, missing episodes); no kind always counts."""
+        return (not self.subkinds or event_kind not in EVENT_SUBKINDS or not event_subkind
+                or event_subkind in self.subkinds)
 
 
 @dataclass(frozen=True)
@@ -203,6 +236,10 @@ def _check_settings(settings: Mapping[str, object]) -> dict[str, object]:
     for key in ("tameside_20_days", "somerset_5_days"):
         if merged[key] not in ("CD", "WD"):
             raise RulePackError("settings", key, "must be 'CD' or 'WD'")
+    if not 0 <= int(str(merged["pep_age_from"])) < int(str(merged["pep_age_to"])) <= 25:
+        raise RulePackError("settings", "pep_age_from", "PEP ages must satisfy 0 <= pep_age_from < pep_age_to <= 25")
+    if not set(str(merged["rhi_missing_kinds"]).split(",")) <= {"missing", "away"}:
+        raise RulePackError("settings", "rhi_missing_kinds", "must be 'missing' or 'missing,away'")
     if merged["visit_interval_at_anniversary"] not in ("last_visit", "due_date"):
         raise RulePackError("settings", "visit_interval_at_anniversary", "must be 'last_visit' or 'due_date'")
     return merged
@@ -250,8 +287,11 @@ def _parse_rule(
     anchor = str(body["anchor"])
     if not _ANCHOR_RE.match(anchor):
         raise fail(f"anchor {anchor!r} is not a known anchor form")
-    if anchor.split(":")[0] in ("first", "each", "start_then_each") and anchor.split(":")[1] not in EVENT_KINDS:
-        raise fail(f"anchor event {anchor.split(':')[1]!r} is not in the event vocabulary")
+    head, _, tail = anchor.partition(":")
+    if head in ("first", "each", "start_then_each", "first_then_each"):
+        for named in re.split(r"[:|]", tail):
+            if named not in EVENT_KINDS:
+                raise fail(f"anchor event {named!r} is not in the event vocabulary")
     met_by = _as_list(body["met_by"])
     for kind in met_by:
         if kind not in EVENT_KINDS:
@@ -268,9 +308,10 @@ def _parse_rule(
         count=_parse_count(fail, str(body["count"]), settings),
         soon=_parse_count(fail, str(body["soon"]), settings) if "soon" in body else None,
         met_by=frozenset(met_by), met_from=met_from,
-        applies_when=_parse_conditions(fail, body.get("applies_when", {})),
+        applies_when=_parse_conditions(fail, body.get("applies_when", {}), settings),
         variants=tuple(
-            Variant(_parse_conditions(fail, v.get("when", {})), _parse_count(fail, str(v.get("count")), settings))
+            Variant(_parse_conditions(fail, v.get("when", {}), settings),
+                    _parse_count(fail, str(v.get("count")), settings))
             for v in body.get("variants", [])
         ),
         ends_when=tuple(_parse_end(fail, e) for e in _as_list(body.get("ends_when", []))),
@@ -278,7 +319,9 @@ def _parse_rule(
         extended_by=_parse_extension(fail, body["extended_by"]) if "extended_by" in body else None,
         audience=audience, iro_relevant=bool(body.get("iro_relevant", False)),
         description=str(body.get("description", "")), order=order,
-        until_age=_parse_until_age(fail, body.get("until_age")),
+        until_age=_parse_until_age(fail, _setting(fail, body.get("until_age"), settings)),
+        subkinds=_parse_subkinds(fail, body.get("subkinds", []), settings),
+        urgent=bool(body.get("urgent", False)),
     )
 
 
@@ -309,12 +352,39 @@ def _parse_count(fail: Any, text: str, settings: Mapping[str, object]) -> Count:
     return Count(unit, int(amount))
 
 
-def _parse_conditions(fail: Any, conditions: Any) -> dict[str, object]:
+def _setting(fail: Any, value: Any, settings: Mapping[str, object]) -> Any:
+    """A `"{name}"` value takes the named setting; anything else is itself."""
+    match = _SETTING_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    if match.group(1) not in settings:
+        raise fail(f"{value!r} names an unknown setting")
+    return settings[match.group(1)]
+
+
+def _parse_subkinds(fail: Any, value: Any, settings: Mapping[str, object]) -> frozenset[str]:
+    value = _setting(fail, value, settings)
+    kinds = [k.strip() for k in value.split(",")] if isinstance(value, str) else _as_list(value)
+    if not all(isinstance(k, str) and k for k in kinds):
+        raise fail(f"subkinds {value!r} must be a list of event kind values")
+    return frozenset(kinds)
+
+
+def _parse_conditions(fail: Any, conditions: Any, settings: Mapping[str, object]) -> dict[str, object]:
     if not isinstance(conditions, dict):
         raise fail("applies_when/when must be a table")
     unknown = set(conditions) - CONDITIONS
     if unknown:
         raise fail(f"unknown condition(s) {sorted(unknown)}; known: {sorted(CONDITIONS)}")
+    conditions = {name: _setting(fail, value, settings) for name, value in conditions.items()}
+    if "any_of" in conditions:
+        options = conditions["any_of"]
+        if not isinstance(options, list) or not options:
+            raise fail("any_of must be a list of condition tables")
+        conditions["any_of"] = [_parse_conditions(fail, option, settings) for option in options]
+    named_anchor = conditions.get("anchor_event")
+    if named_anchor is not None and named_anchor not in EVENT_KINDS:
+        raise fail(f"anchor_event {named_anchor!r} is not in the event vocabulary")
     kinds = conditions.get("placement_kind")
     if kinds is not None and not set(_as_list(kinds)) <= PLACEMENT_KINDS:
         raise fail(f"placement_kind {kinds!r} not in {sorted(PLACEMENT_KINDS)}")
