@@ -17,7 +17,15 @@ from ptrack.tracker.importing.fields import (
     parse_yes_no,
 )
 from ptrack.tracker.importing.formats import Context, CsvFormat, RowError, cell
-from ptrack.tracker.model import EVENT_KINDS, PERMANENCE_KINDS, PLACEMENT_KINDS, Case, Event, Person
+from ptrack.tracker.model import (
+    EVENT_KINDS,
+    EVENT_SUBKINDS,
+    PERMANENCE_KINDS,
+    PLACEMENT_KINDS,
+    Case,
+    Event,
+    Person,
+)
 from ptrack.tracker.store.rows import generated_event_id
 
 ROLES = frozenset({"worker", "manager", "iro", "admin"})
@@ -31,6 +39,7 @@ _CHOICE_EVENT_REQUIRED = partial(parse_choice, allowed=EVENT_KINDS, required=Tru
 _CHOICE_PERMANENCE_REQUIRED = partial(parse_choice, allowed=PERMANENCE_KINDS, required=True)
 _CHOICE_PLACEMENT = partial(parse_choice, allowed=PLACEMENT_KINDS)
 _CHOICE_ROLES = partial(parse_choice, allowed=ROLES)
+_CHOICE_SUBKIND = {event: partial(parse_choice, allowed=kinds) for event, kinds in EVENT_SUBKINDS.items()}
 _EMAIL_REQUIRED = partial(parse_email, required=True)
 _TEXT_128 = partial(parse_text, longest=128)
 _TEXT_16 = partial(parse_text, longest=16)
@@ -96,6 +105,8 @@ def _subkind(values: Mapping[str, str], event: str) -> str:
         return cell(values, "kind", _CHOICE_PERMANENCE_REQUIRED)
     if event == "review_held":
         return cell(values, "kind", partial(parse_choice, allowed=frozenset({"additional"})))
+    if event in EVENT_SUBKINDS:  # health assessments and missing episodes: their kind decides which rules apply
+        return cell(values, "kind", _CHOICE_SUBKIND[event])
     return cell(values, "kind", _TEXT_40).lower()
 
 
