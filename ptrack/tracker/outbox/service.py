@@ -50,9 +50,8 @@ def policy_settings(config: Config) -> PolicySettings:
 
 
 def rule_notices(ruleset: RuleSet) -> dict[str, nq.RuleNotice]:
-    """Each rule's notification data. `urgent` is read from the rule when the pack gives it one."""
-    return {rid: nq.RuleNotice(r.title, r.audience, r.iro_relevant, r.count.unit is Unit.WD,
-                               bool(getattr(r, "urgent", False)))
+    """Each rule's notification data, `urgent` included (the pack's `urgent = true`)."""
+    return {rid: nq.RuleNotice(r.title, r.audience, r.iro_relevant, r.count.unit is Unit.WD, r.urgent)
             for rid, r in ruleset.rules.items()}
 
 

@@ -7,7 +7,8 @@ exactly these, chunk by chunk, and the tests call them with plain values.
 - only deadlines in a naggable state (`NAGGABLE`: upcoming, due soon, overdue) are ever nagged: met,
   cancelled, missed (scope ended while overdue) and untracked deadlines never are;
 - reminders at the configured working-day offsets before due (0 = the due day, or the last working day
-  before it when it falls on a weekend); one per stage, so a missed morning is caught up, never doubled;
+  before it when it falls on a weekend); one per stage, so a missed morning is caught up, never doubled; an
+  urgent rule (a return home interview) is reminded from its anchor day, before any offset is reached;
 - while overdue, one nudge per person every `overdue_nudge_every_working_days` working days (the first on the
   first working day overdue), every overdue item of theirs in ONE message;
 - escalation to the team manager once an item is N working days overdue (1 for an urgent rule); to the IRO
@@ -183,8 +184,14 @@ def owed_for(item: OpenItem, today: date, calendar: WorkingDayCalendar, settings
         if stage is not None:
             offset, owed_on = stage
             kind = Kind.DUE_TODAY if offset == 0 else Kind.REMINDER
+            if item.urgent and item.anchor_date is not None:
+                owed_on = max(owed_on, item.anchor_date)  # owed from the day it became known, not before
             for person in _primary(item):
                 yield _Owed(person, item, kind, f"wd-{offset}", owed_on)
+        elif item.urgent and item.anchor_date is not None and item.anchor_date <= today:
+            # urgent: the first reminder goes on the anchor day, whatever the configured offsets
+            for person in _primary(item):
+                yield _Owed(person, item, Kind.REMINDER, "anchor", item.anchor_date)
     else:
         yield from _overdue(item, today, days)
     held = item.second_review_held_on

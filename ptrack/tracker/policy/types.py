@@ -41,8 +41,9 @@ class OpenItem(NamedTuple):
     """One open deadline as the policy sees it: the case's people and the rule's notification settings.
     `second_review_held_on` is set for `permanence_plan_by_second_review` when the second review was held.
     `state` is the deadline's state on the day (docs/rules.md); only `NAGGABLE` states are nagged. `working_days`
-    says the rule counts working days (messages then give working days left); `urgent` escalates to the
-    manager on the first working day overdue.
+    says the rule counts working days (messages then give working days left); `urgent` reminds from the
+    anchor day (`anchor_date`: a return home interview's first reminder goes the day the child returns) and
+    escalates to the manager on the first working day overdue.
     A NamedTuple, not a dataclass: a reminder pass builds hundreds of thousands of them."""
 
     case_id: str
@@ -64,6 +65,7 @@ class OpenItem(NamedTuple):
     working_days: bool = False
     urgent: bool = False
     state: str = ""
+    anchor_date: date | None = None
 
 
 @dataclass(frozen=True)

@@ -52,16 +52,19 @@ def open_items(
     conn: Connection, today: date, horizon: date, rules: Mapping[str, RuleNotice], team_managers: Mapping[str, str],
     cases: tuple[str, str] | None = None,
 ) -> Iterator[OpenItem]:
-    """Deadlines open on `today` (visible, not met or cancelled by then) due on or before `horizon`, of the cases
-    from `cases[0]` to `cases[1]` (all cases when None), in (case, key) order."""
+    """Deadlines open on `today` (visible, not met or cancelled by then) due on or before `horizon` (any due date
+    for urgent rules: they are reminded from their anchor day), of the cases from `cases[0]` to `cases[1]` (all
+    cases when None), in (case, key) order."""
     d, c = t.deadlines.c, t.cases.c
     stmt = (
         select(d.case_id, d.key, d.rule_id, d.due, d.last_working_day, d.due_soon_from, d.met_on, d.cancelled_on,
-               d.anchor_event_id, c.initials, c.team, c.worker_email, c.manager_email, c.iro_email)
+               d.anchor_event_id, d.anchor_date, c.initials, c.team, c.worker_email, c.manager_email, c.iro_email)
         .join(t.cases, c.case_id == d.case_id)
-        .where(d.due <= horizon, d.anchor_date <= today, or_(d.closed_on.is_(None), d.closed_on > today))
+        .where(d.anchor_date <= today, or_(d.closed_on.is_(None), d.closed_on > today))
         .order_by(d.case_id, d.key)
     )
+    urgent = sorted(rule_id for rule_id, rule in rules.items() if rule.urgent)
+    stmt = stmt.where(or_(d.due <= horizon, d.rule_id.in_(urgent)) if urgent else d.due <= horizon)
     if cases is not None:
         stmt = stmt.where(d.case_id >= cases[0], d.case_id <= cases[1])
     held = _second_reviews_held(conn, today, cases)
@@ -78,7 +81,7 @@ def open_items(
             r.iro_email.lower(), rule.audience, rule.iro_relevant, None, None,
             held.get((r.case_id, r.anchor_event_id)) if r.rule_id == PERMANENCE_RULE else None, r.team,
             r.last_working_day, rule.working_days, rule.urgent,
-            status_on(r.due, r.due_soon_from, r.met_on, r.cancelled_on, today).value,
+            status_on(r.due, r.due_soon_from, r.met_on, r.cancelled_on, today).value, r.anchor_date,
         )
 
 
