@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from ptrack.tracker.model import EVENT_KINDS, PLACEMENT_KINDS
+from ptrack.tracker.rules import load_ruleset
 from ptrack.tracker.synthetic import CASES_HEADER, EVENTS_HEADER, CaseloadShape, caseload, people, write_csvs
 
 SHAPE = CaseloadShape(children=300, teams=3, seed=7, as_of=date(2026, 11, 25), events_per_child=40)
@@ -52,3 +55,16 @@ def test_csv_files_stream_with_the_spec_headers(tmp_path: Path) -> None:
         events = list(csv.reader(f))
     assert tuple(events[0]) == EVENTS_HEADER and len(events) == files.event_count + 1
     assert 30 * SHAPE.children < files.event_count < 50 * SHAPE.children
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_a_demo_sized_caseload_has_evidence_for_every_national_rule_whatever_the_day(seed: int) -> None:
+    """`ptrack demo` generates 60 children as of today and CI then runs `ptrack doctor`, which fails when any
+    active rule is untracked (no source ever supplied its meeting evidence): every national rule but the
+    dispute ones (recorded by `ptrack dispute`) must have its evidence in any 60 children, any day."""
+    rules = [r for r in load_ruleset(["england"]).rules.values() if r.within != "dispute"]
+    for days in range(0, 366, 61):
+        as_of = date(2026, 1, 1) + timedelta(days=days)
+        kinds = {e.kind for _, events in caseload(CaseloadShape(children=60, seed=seed, as_of=as_of))
+                 for e in events}
+        assert [r.rule_id for r in rules if not r.met_by & kinds] == [], as_of

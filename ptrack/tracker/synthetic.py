@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.model import Case, Event, Person
+from ptrack.tracker.synthetic_timetable import TimetableEvents
 
 CASES_HEADER = ("case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email")
 PEOPLE_HEADER = ("email", "name", "role", "team", "slack_user_id", "channel")
@@ -26,13 +27,20 @@ EVENTS_HEADER = (
     "event_id", "case_id", "event", "date", "placement_kind", "intended_until_18", "kind", "weeks", "note",
 )
 # Measured over the generator's own output (events ~ fixed + rate * years): used to size histories.
-EVENTS_PER_YEAR_IN_CARE = 17.0
-_FIXED_EVENTS = 8.0
+EVENTS_PER_YEAR_IN_CARE = 25.0
+_FIXED_EVENTS = 11.0
 _LETTERS = "ABCDEFGHJKLMNPRSTW"
 _PLACEMENTS = (
     ("foster", 55), ("connected_person", 15), ("residential", 12), ("with_parent", 6), ("other", 4),
     ("foster_long_term", 8),
 )
+
+# Every `_PROFILE_EVERY`-th child follows a path rarer than chance gives a small caseload, so even the 60-child
+# demo has evidence for every rule (`ptrack doctor` checks that no active rule is untracked): a care leaver
+# (eligible at 16, pathway plan, missing episodes, personal adviser visits), a baby adopted from care and a
+# privately fostered child.
+_PROFILE_EVERY = 20
+_PROFILES = {3: "care_leaver", 11: "adoption", 17: "private_fostering"}
 
 # One generated event: (kind, day ordinal, placement_kind, intended_until_18, subkind, weeks)
 RawEvent = tuple[str, int, str, str, str, str]
@@ -145,13 +153,21 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
     age_days = int(rng.triangular(0, 17.5, 9) * 365.25)
     dob = start - age_days
     worker = rng.randrange(shape.workers_per_team) + 1
+    timetable_rng = random.Random((shape.seed * 1_000_003 + i) * 7 + 3)
+    profile = _PROFILES.get(i % _PROFILE_EVERY, "")
+    if profile == "care_leaver":  # came into care at 14 or 15, stayed until 18, left some months ago
+        dob = today - int(timetable_rng.uniform(18.3, 20.5) * 365.25)
+        start = dob + int(timetable_rng.uniform(14.0, 15.5) * 365.25)
+    elif profile == "adoption":  # a baby in care, adopted about a year later
+        dob = today - int(timetable_rng.uniform(1.6, 3.5) * 365.25)
+        start = dob + timetable_rng.randint(10, 120)
     case = Case(
         case_id=f"C{i + 1:06d}", initials=rng.choice(_LETTERS) + rng.choice(_LETTERS),
         dob=date.fromordinal(dob), team=shape.team_name(t), worker_email=f"worker.{tag}{worker}@example.org",
         manager_email=f"manager.{tag}@example.org", iro_email=f"iro.{tag}@example.org",
     )
-    builder = _Timeline(rng, dob, today)
-    if rng.random() < 0.04:
+    builder = _Timeline(rng, dob, today, timetable_rng, profile)
+    if rng.random() < 0.04 or profile == "private_fostering":
         builder.private_fostering(start)
     else:
         builder.care(start)
@@ -161,12 +177,14 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
 class _Timeline:
     """Builds one child's events up to (and including) `today`; nothing is dated later."""
 
-    def __init__(self, rng: random.Random, dob: int, today: int) -> None:
-        self.rng, self.dob, self.today = rng, dob, today
+    def __init__(self, rng: random.Random, dob: int, today: int, timetable_rng: random.Random,
+                 profile: str = "") -> None:
+        self.rng, self.dob, self.today, self.profile = rng, dob, today, profile
         self.events: list[RawEvent] = []
         self.permanent = False
         # A worker who has fallen behind: recurring visits, reviews and PPMs stop some weeks before today.
         self.horizon = today - rng.randint(30, 120) if rng.random() < 0.35 else today
+        self.timetable = TimetableEvents(timetable_rng, self.add, dob, today, care_leaver=profile == "care_leaver")
 
     def add(self, kind: str, day: int, pk: str = "", u18: str = "", sub: str = "", weeks: str = "") -> bool:
         if day > self.today:
@@ -186,8 +204,10 @@ class _Timeline:
 
     def care(self, start: int) -> None:
         end = self.period(start)
-        if end is not None and self.rng.random() < 0.12:
-            self.care(end + self.rng.randint(60, 400))
+        if end is not None and self.rng.random() < 0.12 and self.profile != "care_leaver":
+            again = end + self.rng.randint(60, 400)
+            if again < self.dob + int(18 * 365.25):  # nobody comes back into care as an adult
+                self.care(again)
 
     def period(self, start: int) -> int | None:
         """One period of care from `start`: the day it ended, or None while the child is still in care."""
@@ -197,6 +217,7 @@ class _Timeline:
         end = self.planned_end(start)
         stop = min(end, self.today)
         self.add("care_plan_agreed", self.late(start + 10, 0.15, 20))
+        self.timetable.period(start, stop, self.horizon)
         self.proceedings(start, stop)
         self.reviews(start, stop)
         self.pathway(start, stop)
@@ -211,17 +232,24 @@ class _Timeline:
     def planned_end(self, start: int) -> int:
         age18 = self.dob + int(18 * 365.25)
         stay = int(self.rng.expovariate(1 / (365 * 3.0))) + 30
+        if self.profile == "care_leaver":
+            return age18
+        if self.profile == "adoption":
+            return start + 300 + stay % 200
         return min(start + stay, age18)
 
     def leave(self, start: int, end: int) -> None:
         kind = self.rng.choice(("return_home", "sgo", "cao", "adoption_order"))
+        kind = "adoption_order" if self.profile == "adoption" else kind
         if end - self.dob < 5 * 365 and kind == "adoption_order":
             placed = max(start + 30, end - 200)
             self.add("placed_for_adoption", placed)
             for offset in (28, 28 + 91):
                 self.add("adoption_review_held", self.late(placed + offset, 0.1, 10))
+            self.timetable.adoption(start, placed)
         elif end - self.dob >= int(17.9 * 365.25):
             kind = ""
+            self.timetable.care_leaver(end)
         if kind:
             self.add("permanence_achieved", end, sub=kind)
             self.permanent = True
@@ -242,7 +270,9 @@ class _Timeline:
         sixteen = self.dob + int(16 * 365.25)
         if start <= sixteen <= stop:
             self.add("needs_assessment_completed", self.late(max(sixteen, start + 91), 0.2, 40))
-            self.add("pathway_plan_agreed", self.late(max(sixteen, start + 91) + 30, 0.2, 40))
+            agreed = self.late(max(sixteen, start + 91) + 30, 0.2, 40)
+            self.add("pathway_plan_agreed", agreed)
+            self.timetable.eligible(agreed, min(stop, self.horizon))
 
     def proceedings(self, start: int, stop: int) -> None:
         if self.rng.random() > 0.45:
@@ -251,6 +281,7 @@ class _Timeline:
         if issued > stop:
             return
         self.add("proceedings_issued", issued)
+        self.timetable.proceedings(issued)
         if issued + 7 * 20 <= stop:
             self.add("final_care_plan_due", issued + 7 * 20)
         length = 7 * 26 - 1
@@ -288,7 +319,7 @@ class _Timeline:
         until18 = "yes" if kind == "foster_long_term" else "no"
         kind = "foster" if kind == "foster_long_term" else kind
         self.add("pre_placement_meeting", start + self.rng.randint(-3, 6))
-        self.add("placement_start", start, pk=kind, u18=until18)
+        self.add("placement_start", start, pk=self.timetable.placement(start, kind), u18=until18)
         self.add("placement_plan_agreed", self.late(start + 5, 0.15, 15))
         if kind == "connected_person":
             self.add("temporary_approval", start)

@@ -25,7 +25,7 @@ _LEAVING = ("E11", "E13", "E4A", "E8", "E12")
 
 
 def place_code(event: Event) -> str:
-    if event.placement_kind == "foster":
+    if event.placement_kind in ("foster", "emergency_foster"):  # 903 has no code for an emergency placement
         return "U4" if event.intended_until_18 else "U6"
     return {"connected_person": "U3", "residential": "K2", "with_parent": "P1", "adoption": "A5"}.get(
         event.placement_kind, "P2")

@@ -97,7 +97,8 @@ class _Writer:
         for event in events:
             if event.kind in CANONICAL_KINDS and not (event.kind == "permanence_achieved"
                                                        and event.subkind not in _ORDERS):
-                self.events.append((event.event_id, cid, event.kind, event.date.isoformat(), event.placement_kind,
+                kind = "foster" if event.placement_kind == "emergency_foster" else event.placement_kind  # no SSD code
+                self.events.append((event.event_id, cid, event.kind, event.date.isoformat(), kind,
                                     "" if event.intended_until_18 is None else
                                     ("yes" if event.intended_until_18 else "no"), event.subkind))
         self.episodes(cid, cla, events)

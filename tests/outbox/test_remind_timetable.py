@@ -26,8 +26,8 @@ CASES_HEADER = ["case_id", "initials", "dob", "team", "worker_email", "manager_e
 PEOPLE_HEADER = ["email", "name", "role", "team", "slack_user_id", "channel"]
 EVENTS_HEADER = ["event_id", "case_id", "event", "date", "kind"]
 CASES = [["R1", "AB", "2012-03-01", "CiC 1", "worker@example.org", "manager@example.org", "iro@example.org"]]
-PEOPLE = [["worker@example.org", "W", "worker", "CiC 1", "", ""], ["manager@example.org", "M", "manager", "CiC 1", "", ""],
-          ["iro@example.org", "I", "iro", "", "", ""]]
+PEOPLE = [["worker@example.org", "W", "worker", "CiC 1", "", ""],
+          ["manager@example.org", "M", "manager", "CiC 1", "", ""], ["iro@example.org", "I", "iro", "", "", ""]]
 # Looked after since 2026-09-01 with health assessment, PEP and IRO all in hand; the child went missing on
 # Wed 18 Nov 2026 and came back on Fri 20 Nov: the interview is due Mon 23 Nov (72 hours).
 EVENTS = [

@@ -23,8 +23,9 @@ A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. 
 - `applies_when`: conditions on the anchor date (placement_kind, intended_until_18, age_lt, age_gte,
   in_proceedings, proceedings_concluded, short_break, first_placement_year, after_event, before_event,
   slot_gte, interim_care_order (one in force on that date), anchor_event (the anchor's event kind), any_of
-  (a list of condition tables, one of which must hold)). A value `"{setting}"` takes the named setting. `before_event = "carer_approved"` holds while no such event has happened in the placement (or
-  the rule's own scope) on or before the anchor date: full approval ends the reg 28(4) regime from that day.
+  (a list of condition tables, one of which must hold)). A value `"{setting}"` takes the named setting.
+  `before_event = "carer_approved"` holds while no such event has happened in the placement (or the rule's own
+  scope) on or before the anchor date: full approval ends the reg 28(4) regime from that day.
 - `variants`: a list of `{when = {...}, count = "..."}` overriding the count when their conditions hold.
 - `ends_when`: events that stop the rule (`"permanence_achieved"` or `{event=..., kinds=[...]}`); rules with
   `in_care = true` (the default for period and placement rules) also stop when the child leaves care. An open
