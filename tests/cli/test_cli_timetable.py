@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from test_cli_commands import Ptrack
@@ -27,24 +26,28 @@ LEA,GH,2007-03-10,Team A,sw@example.org,tm@example.org,iro@example.org
 """
 EVENTS = [
     # a 14-year-old looked after on Thu 18 Dec 2025, who went missing and came back on Christmas Eve
-    ("m1", "MIS", "looked_after_start", "2025-12-18", "", ""), ("m2", "MIS", "placement_start", "2025-12-18",
-                                                                "emergency_foster", ""),
-    ("m3", "MIS", "missing_start", "2026-11-20", "", "missing"), ("m4", "MIS", "missing_end", "2026-11-24", "",
-                                                                   "missing"),
-    ("m5", "MIS", "health_assessment", "2026-01-20", "", "initial"), ("m6", "MIS", "pep_reviewed", "2026-01-14", "", ""),
+    ("m1", "MIS", "looked_after_start", "2025-12-18", "", ""),
+    ("m2", "MIS", "placement_start", "2025-12-18", "emergency_foster", ""),
+    ("m3", "MIS", "missing_start", "2026-11-20", "", "missing"),
+    ("m4", "MIS", "missing_end", "2026-11-24", "", "missing"),
+    ("m5", "MIS", "health_assessment", "2026-01-20", "", "initial"),
+    ("m6", "MIS", "pep_reviewed", "2026-01-14", "", ""),
     # placed with a parent before assessment (reg 19), no interim care order: reg 28(3)
-    ("p1", "PAR", "looked_after_start", "2026-03-02", "", ""), ("p2", "PAR", "placement_start", "2026-03-02",
-                                                                "with_parent", ""),
-    ("p3", "PAR", "visit", "2026-03-06", "", ""), ("p4", "PAR", "review_held", "2026-03-27", "", ""),
+    ("p1", "PAR", "looked_after_start", "2026-03-02", "", ""),
+    ("p2", "PAR", "placement_start", "2026-03-02", "with_parent", ""),
+    ("p3", "PAR", "visit", "2026-03-06", "", ""),
+    ("p4", "PAR", "review_held", "2026-03-27", "", ""),
     ("p5", "PAR", "visit", "2026-03-30", "", ""),
     # placed for adoption on Fri 19 Dec 2025 after authority on 30 Aug 2025
-    ("a1", "ADO", "looked_after_start", "2025-03-03", "", ""), ("a2", "ADO", "authority_to_place", "2025-08-30", "", ""),
-    ("a3", "ADO", "placement_start", "2025-12-19", "adoption", ""), ("a4", "ADO", "placed_for_adoption", "2025-12-19",
-                                                                    "", ""),
+    ("a1", "ADO", "looked_after_start", "2025-03-03", "", ""),
+    ("a2", "ADO", "authority_to_place", "2025-08-30", "", ""),
+    ("a3", "ADO", "placement_start", "2025-12-19", "adoption", ""),
+    ("a4", "ADO", "placed_for_adoption", "2025-12-19", "", ""),
     ("a5", "ADO", "adoption_visit", "2025-12-23", "", ""),
     # a care leaver, 18 on 10 Mar 2025, accommodated by the council
     ("l1", "LEA", "pathway_plan_reviewed", "2025-08-31", "", ""),
-    ("l2", "LEA", "care_leaver_accommodation_start", "2026-10-30", "", ""), ("l3", "LEA", "pa_visit", "2026-11-05", "", ""),
+    ("l2", "LEA", "care_leaver_accommodation_start", "2026-10-30", "", ""),
+    ("l3", "LEA", "pa_visit", "2026-11-05", "", ""),
 ]
 
 
