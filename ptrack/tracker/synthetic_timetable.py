@@ -86,6 +86,10 @@ class TimetableEvents:
         authority = max(start + 20, placed - self.rng.randint(60, 240))
         if authority < placed:
             self.add("authority_to_place", authority)
+            review = self.late(authority + 85, 0.2, 20)
+            while review < placed:  # reviewed while waiting (reg 36(1)), alongside the looked-after reviews
+                self.add("adoption_review_held", review)
+                review = self.late(review + 175, 0.2, 20)
         day = self.late(placed + 5, 0.1, 4)
         while day < placed + 28:
             self.add("adoption_visit", day)
