@@ -226,3 +226,28 @@ def test_an_urgent_rule_is_escalated_to_the_manager_on_the_first_working_day_ove
     urgent = item("2026-11-20", urgent=True)
     assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+1", date(2026, 11, 23)) in owed(urgent, "2026-11-23")
     assert not [o for o in owed(item("2026-11-20"), "2026-11-23") if o[1] is Kind.ESCALATION_MANAGER]
+
+
+class TestUrgentRules:
+    """A return home interview is urgent: the first reminder goes the day the child returns (its anchor day),
+    whatever the configured offsets, and never carries a date before the return."""
+
+    def rhi(self, returned: str, due: str) -> OpenItem:
+        return item(due, rule="return_home_interview", urgent=True, anchor_date=date.fromisoformat(returned))
+
+    def test_only_the_due_day_configured_still_reminds_on_the_return_day(self) -> None:
+        due_day_only = PolicySettings(remind_working_days_before=(0,))
+        rhi = self.rhi("2026-11-23", "2026-11-26")  # back Mon, due Thu
+        assert owed(rhi, "2026-11-23", settings=due_day_only) == [
+            ("worker@example.org", Kind.REMINDER, "anchor", date(2026, 11, 23))]
+        assert owed(item("2026-11-26"), "2026-11-23", settings=due_day_only) == []  # not urgent: nothing yet
+
+    def test_an_offset_day_before_the_return_is_owed_from_the_return(self) -> None:
+        rhi = self.rhi("2026-11-20", "2026-11-23")  # back Fri, due Mon: 3 working days before due was Wed 18
+        assert owed(rhi, "2026-11-20") == [("worker@example.org", Kind.REMINDER, "wd-3", date(2026, 11, 20))]
+
+    def test_escalated_to_the_manager_the_first_working_day_overdue(self) -> None:
+        rhi = self.rhi("2026-11-20", "2026-11-23")
+        got = owed(rhi, "2026-11-24")
+        assert ("manager@example.org", Kind.ESCALATION_MANAGER, "wd+1", date(2026, 11, 24)) in got
+        assert not [o for o in got if o[1] is Kind.ESCALATION_IRO]

@@ -116,7 +116,9 @@ def test_unknown_pack_and_duplicate_rule_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("settings", "reason"),
     [({"anchor_day_count": True}, "unknown setting"), ({"tameside_20_days": "WK"}, "must be 'CD' or 'WD'"),
-     ({"anchor_day_counts": "yes"}, "must be bool")],
+     ({"anchor_day_counts": "yes"}, "must be bool"), ({"pep_age_from": 18}, "pep_age_from < pep_age_to"),
+     ({"rhi_missing_kinds": "missing,absent"}, "'missing' or 'missing,away'"),
+     ({"care_leaver_until_age": "21"}, "must be int")],
 )
 def test_settings_are_checked(settings: dict[str, object], reason: str) -> None:
     with pytest.raises(RulePackError, match=reason):

@@ -3,7 +3,8 @@
 from ptrack.tracker.rules.accounting import CaseResult
 from ptrack.tracker.rules.engine import compute, compute_case
 from ptrack.tracker.rules.explain import explain, explain_ignored
-from ptrack.tracker.rules.packs import DEFAULT_SETTINGS, Rule, RuleSet, available_packs, load_ruleset, packs_dir
+from ptrack.tracker.rules.packs import Rule, RuleSet, available_packs, load_ruleset, packs_dir
+from ptrack.tracker.rules.settings import DEFAULT_SETTINGS
 
 __all__ = [
     "DEFAULT_SETTINGS",
