@@ -267,3 +267,30 @@ def test_the_missing_start_is_accounted_for() -> None:
     assert "C1-1" not in ignored  # its episode ended: the interview clock runs from the return
     assert "no return yet" in ignored["C1-3"]
     assert find(c, "return_home_interview").anchor_date.isoformat() == "2025-03-02"
+
+
+def test_each_new_rule_is_untracked_until_a_source_supplies_its_own_evidence() -> None:
+    """`ptrack coverage`: a deployment whose sources carry periods, placements, reviews and visits only (an
+    SSDA903-like feed) cannot judge the new rules, except those the placement's end can meet."""
+    from datetime import UTC, date, datetime
+
+    from ptrack.tracker.coverage import Supply, judge
+
+    basic = ["looked_after_start", "looked_after_end", "placement_start", "placement_end", "review_held", "visit"]
+    day, at = date(2026, 11, 1), datetime(2026, 11, 1, tzinfo=UTC)
+    verdicts = {c.rule_id: c for c in judge(ruleset(), [Supply(k, "ssda903", 9, day, at) for k in basic])}
+    untracked = {
+        "health_assessment_initial": "health_assessment", "health_assessment_review": "health_assessment",
+        "pep_initial": "pep_reviewed", "pep_review": "pep_reviewed",
+        "return_home_interview": "return_home_interview", "placement_notification": "placement_notified",
+        "adoption_review_authorised": "adoption_review_held", "adoption_visit": "adoption_visit",
+        "pathway_plan_review": "pathway_plan_reviewed", "personal_adviser_visit": "pa_visit",
+        "iro_allocated": "iro_allocated",
+    }
+    for rule_id, kind in untracked.items():
+        assert not verdicts[rule_id].tracked and verdicts[rule_id].needs == (kind,), rule_id
+        assert f"no {kind} events ever imported" in verdicts[rule_id].why
+    for rule_id in ("emergency_placement_limit", "visit_with_parent_reg19", "visit_care_order_with_parent"):
+        assert verdicts[rule_id].tracked, rule_id  # a move (placement_end) or a visit is evidence
+    supplied = judge(ruleset(), [Supply("pep_reviewed", "csv", 1, day, at)])
+    assert {c.rule_id for c in supplied if c.tracked} >= {"pep_initial", "pep_review"}
