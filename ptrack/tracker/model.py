@@ -26,7 +26,8 @@ EVENT_KINDS: frozenset[str] = frozenset(
 )
 
 PLACEMENT_KINDS: frozenset[str] = frozenset(
-    {"foster", "connected_person", "with_parent", "residential", "adoption", "other"}
+    {"foster", "connected_person", "with_parent", "residential", "adoption", "other", "emergency_foster",
+     "short_break"}
 )
 PERMANENCE_KINDS: frozenset[str] = frozenset({"adoption_order", "sgo", "cao", "return_home", "long_term_match"})
 
@@ -81,7 +82,7 @@ class Event:
     intended_until_18: bool | None = None
     subkind: str = ""  # events.csv `kind`: permanence kind, or "additional" for an extra review
     weeks: int | None = None  # proceedings_extended / approval_extended
-    short_break: bool = False  # SSDA903 LS V3/V4: kept out of the reg 33 review rules
+    short_break: bool = False  # a short-break period (903 LS V3/V4, kind=short_breaks): reg 48, not reg 33
     note: str = ""
 
 

@@ -62,7 +62,9 @@ def _compute(
     timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
 ) -> tuple[list[Deadline], Context]:
     settings = ruleset.settings
-    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
+    gap = settings["short_break_series_gap_months"]
+    assert isinstance(gap, int)
+    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]), gap)
     ctx = Context(scopes, calendar, settings)
     winners: dict[tuple[str, str, int], list[_Candidate]] = {}
     for rule in ruleset.ordered:
