@@ -5,7 +5,8 @@ out one child at a time (100,000 children and millions of events in constant mem
 (docs/importing.md): periods of care (some children come back for a second), placements of several kinds
 (connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six weeks or three
 months, PPMs, care proceedings with extensions, assessments, placement support meetings, panels, adoption, private
-fostering and leaving care. A share of reviews and visits are late, so a caseload always has overdue and met-late
+fostering, leaving care and short breaks (reg 48: a series of few-day periods, some children later entering
+full care). A share of reviews and visits are late, so a caseload always has overdue and met-late
 deadlines. Only initials and `@example.org` addresses: no real names.
 """
 
@@ -151,7 +152,12 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
         manager_email=f"manager.{tag}@example.org", iro_email=f"iro.{tag}@example.org",
     )
     builder = _Timeline(rng, dob, today)
-    if rng.random() < 0.04:
+    # About one child in eleven under 13 has short breaks (reg 48); drawn from its own stream so that every other
+    # child's timeline is the same as before short breaks were generated (and the older children, who reach the
+    # leaving-care rules, are all still there).
+    if age_days < 13 * 365 and random.Random(shape.seed * 7_919 + i).random() < 0.11:
+        builder.short_breaks(start, random.Random(shape.seed * 104_729 + i))
+    elif rng.random() < 0.04:
         builder.private_fostering(start)
     else:
         builder.care(start)
@@ -321,6 +327,31 @@ class _Timeline:
             if kind == "assessment_completed" and self.rng.random() < 0.1:
                 self.add("panel_date", day + 14)
             day += interval
+
+    # -- short breaks (reg 48) ------------------------------------------------------------------------------
+
+    def short_breaks(self, start: int, rng: random.Random) -> None:
+        """A series of short breaks, each a period of care of a few days (`kind=short_breaks`), reviewed within
+        three months of the first break and six-monthly, visited on break days; one series in four ends with the
+        child entering full care."""
+        full_care = start + rng.randint(200, 700) if rng.random() < 0.25 else None
+        review, visit = self.late(start + 80, 0.15, 30), start + rng.randint(20, 80)
+        day = start
+        while day <= self.today and (full_care is None or day < full_care):
+            end = day + rng.randint(1, 4)
+            self.add("looked_after_start", day, sub="short_breaks")
+            self.add("placement_start", day, pk="short_break", u18="no")
+            if visit <= end and day <= min(self.horizon, self.today):
+                self.add("visit", min(max(visit, day), end, self.today))
+                visit = self.late(day + 160, 0.15, 40)
+            if end <= self.today:
+                self.add("looked_after_end", end)
+            day = end + rng.randint(14, 60)
+            while review < day and review <= self.horizon:
+                self.add("review_held", review)
+                review = self.late(review + 175, 0.12, 30)
+        if full_care is not None and full_care <= self.today:
+            self.care(max(full_care, day))
 
     # -- private fostering ----------------------------------------------------------------------------------
 
