@@ -66,6 +66,7 @@ def parse_person(values: Mapping[str, str], ctx: Context) -> Person:
         team=cell(values, "team", _TEXT_200),
         slack_user_id=cell(values, "slack_user_id", _TEXT_64),
         channel=cell(values, "channel", _CHOICE_CHANNELS),
+        sw_id=cell(values, "sw_id", _TEXT_64),
     )
 
 
