@@ -100,7 +100,7 @@ class Lookups:
         return person
 
 
-Mapper = Callable[[Mapping[str, str], Context, Lookups], list[Record]]
+Mapper = Callable[[Mapping[str, str], Context, Lookups], Sequence[Record | Reject]]
 
 
 def person_row(values: Mapping[str, str], ctx: Context, _: Lookups) -> list[Record]:
@@ -236,9 +236,13 @@ class SsdFormat:
                 yield row
                 continue
             try:
-                yield from ((row.line, r) for r in self.mapper(row.values, ctx, lookups))
+                items = self.mapper(row.values, ctx, lookups)
             except RowError as exc:
                 yield Reject(path.name, row.line, exc.column, exc.reason)
+                continue
+            for item in items:  # a field reject of a row whose other fields load: located here
+                yield Reject(path.name, row.line, item.field, item.reason) if isinstance(item, Reject) \
+                    else (row.line, item)
 
 
 @dataclass(frozen=True)

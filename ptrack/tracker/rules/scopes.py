@@ -180,6 +180,8 @@ def _spans(
             continue
         opens = [e for e in group if e.kind in openers]
         closes = [e for e in group if e.kind in closers]
+        if reopen == "full_care" and len(opens) > 1:
+            opens = _one_start(opens, ignored)
         if current is not None and opens:
             first_of_kind = list({e.kind: e for e in reversed(closes)}.values())
             for event in first_of_kind:
@@ -241,6 +243,17 @@ def _adoption_spans(events: list[Event], placements: list[Scope], ignored: dict[
         scope.events = [e for e in events if e is not event and scope.contains(e.date)]
         scopes.append(scope)
     return scopes
+
+
+def _one_start(opens: list[Event], ignored: dict[str, str]) -> list[Event]:
+    """Several period starts on one day (an SSD episode and its V3/V4 legal status) are one start: a short-break
+    one carries the legal status and opens the period; the others are reported as the same start."""
+    keep = next((e for e in opens if is_short_break_start(e)), opens[0])
+    for event in opens:
+        if event is not keep:
+            ignored.setdefault(event.event_id, f"the same period start as {keep.event_id}"
+                                               f"{' (short breaks)' if is_short_break_start(keep) else ''}")
+    return [keep]
 
 
 def _to_full_care(current: Scope, event: Event) -> bool:
