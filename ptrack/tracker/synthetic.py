@@ -22,13 +22,13 @@ from pathlib import Path
 from ptrack.tracker.model import Case, Event, Person
 
 CASES_HEADER = ("case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email")
-PEOPLE_HEADER = ("email", "name", "role", "team", "slack_user_id", "channel")
+PEOPLE_HEADER = ("email", "name", "role", "team", "slack_user_id", "channel", "sw_id")
 EVENTS_HEADER = (
     "event_id", "case_id", "event", "date", "placement_kind", "intended_until_18", "kind", "weeks", "note",
 )
 # Measured over the generator's own output (events ~ fixed + rate * years): used to size histories.
-EVENTS_PER_YEAR_IN_CARE = 17.0
-_FIXED_EVENTS = 8.0
+EVENTS_PER_YEAR_IN_CARE = 24.0
+_FIXED_EVENTS = 12.0
 _LETTERS = "ABCDEFGHJKLMNPRSTW"
 _PLACEMENTS = (
     ("foster", 55), ("connected_person", 15), ("residential", 12), ("with_parent", 6), ("other", 4),
@@ -48,7 +48,7 @@ class CaseloadShape:
     workers_per_team: int = 4
     seed: int = 1
     as_of: date = date(2026, 11, 25)
-    events_per_child: float = 30.0  # mean; sets how far back histories start
+    events_per_child: float = 43.0  # mean; sets how far back histories start (43: about 15 months)
 
     def team_name(self, t: int) -> str:
         return f"Team {chr(ord('A') + t)}" if self.teams <= 26 else f"Team {t + 1}"
@@ -63,6 +63,11 @@ class SyntheticFiles:
     event_count: int
 
 
+def sw_id_of(email: str) -> str:
+    """A made-up Social Work England number for a synthetic worker (SSDA903 SW_ID, SSD prof_staff_id)."""
+    return "SW" + "".join(f"{ord(c) % 100:02d}" for c in email.split("@")[0].removeprefix("worker."))
+
+
 def people(shape: CaseloadShape) -> list[Person]:
     """Workers, a manager and an IRO per team, plus one admin: roles and teams, no real names."""
     out = [Person("admin@example.org", "Admin", "admin", "", "", "email")]
@@ -75,7 +80,7 @@ def people(shape: CaseloadShape) -> list[Person]:
             channel = ("teams", "email", "slack")[w % 3]
             slack = f"U{t:03d}{w:03d}" if channel == "slack" else ""
             out.append(Person(f"worker.{tag}{w + 1}@example.org", f"Worker {tag.upper()}{w + 1}", "worker",
-                              team, slack, channel))
+                              team, slack, channel, sw_id_of(f"worker.{tag}{w + 1}@example.org")))
     return out
 
 
@@ -94,7 +99,7 @@ def write_csvs(directory: Path, shape: CaseloadShape, *, channels: bool = True) 
     with paths.people.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(PEOPLE_HEADER)
-        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "")
+        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "", p.sw_id)
                     for p in people(shape))
     count = 0
     with paths.cases.open("w", newline="", encoding="utf-8") as cf, \
@@ -144,6 +149,11 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
     today = shape.as_of.toordinal()
     start = today - int(rng.uniform(0.05, 2.0) * history_days) - 1
     age_days = int(rng.triangular(0, 17.5, 9) * 365.25)
+    # About one child in twenty turns 18 in care some months ago: a care leaver now (its own stream, so the
+    # other children are as before).
+    eighteen = today - 60 - i % 240
+    if random.Random(shape.seed * 32_452_843 + i).random() < 0.05 and eighteen - start > 120:
+        age_days = start - (eighteen - int(18 * 365.25))
     dob = start - age_days
     worker = rng.randrange(shape.workers_per_team) + 1
     case = Case(
@@ -161,6 +171,9 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
         builder.private_fostering(start)
     else:
         builder.care(start)
+    # Health, education, missing episodes, notifications, adoption decisions and care leavers: from a stream
+    # of their own, so the timelines above are the same as before these were generated.
+    builder.extras(random.Random(shape.seed * 15_485_863 + i))
     return case, builder.finish()
 
 
@@ -328,13 +341,95 @@ class _Timeline:
                 self.add("panel_date", day + 14)
             day += interval
 
+    # -- the rest of the statutory timetable -----------------------------------------------------------------
+
+    def extras(self, rng: random.Random) -> None:
+        self.events.sort(key=lambda e: e[1])
+        period: int | None = None
+        for kind, day, _, _, sub, _ in list(self.events):
+            if kind == "looked_after_start" and sub != "short_breaks":
+                period = day
+                self.period_extras(rng, day, self._period_end(day))
+            elif kind == "placement_start" and period is not None and sub != "short_breaks":
+                self.add("placement_notified", self.late(day + rng.randint(0, 4), 0.1, 10))
+            elif kind == "placed_for_adoption" and not any(k == "authority_to_place" for k, *_ in self.events):
+                self.add("authority_to_place", max(period or day, day - rng.randint(60, 200)))
+            elif kind == "looked_after_end":
+                if period is not None and day - self.dob >= int(17.9 * 365.25):
+                    self.care_leaver(rng, day)
+                period = None
+
+    def _period_end(self, start: int) -> int:
+        return next((d for k, d, *_ in sorted(self.events, key=lambda e: e[1])
+                     if k == "looked_after_end" and d >= start), self.today)
+
+    def period_extras(self, rng: random.Random, start: int, end: int) -> None:
+        stop = min(end, self.horizon)
+        self.add("iro_allocated", start + rng.randint(1, 8))
+        day, kind = self.late(start + 25, 0.2, 30), "initial"
+        while day <= stop:
+            self.add("health_assessment", day, sub=kind)
+            day, kind = self.late(day + (182 if day - self.dob < 5 * 365 else 365), 0.15, 40), "review"
+        if 4 * 365 <= start - self.dob < 18 * 365:
+            day = self.late(start + 25, 0.2, 30)
+            while day <= stop:
+                self.add("pep_reviewed", day)
+                day = self.late(day + 120, 0.15, 30)
+        if start - self.dob < 4 * 365 and rng.random() < 0.3:
+            self.adoption(rng, start, stop)
+        if start - self.dob >= 11 * 365 and rng.random() < 0.3:
+            day = start + rng.randint(20, 200)
+            while day <= min(end, self.today):
+                back = day + rng.randint(0, 3)
+                sub = "missing" if rng.random() < 0.8 else "away"
+                self.add("missing_start", day, sub=sub)
+                if back > min(end, self.today) or (self.today - day < 40 and rng.random() < 0.7):
+                    break  # still missing (or the return is not yet recorded): an episode with no end
+                self.add("missing_end", back, sub=sub)
+                if rng.random() < 0.9:
+                    self.add("return_home_interview", back + (rng.randint(0, 3) if rng.random() < 0.8
+                                                              else rng.randint(4, 10)))
+                day = back + rng.randint(30, 250)
+
+    def adoption(self, rng: random.Random, start: int, stop: int) -> None:
+        """Authority to place for adoption, then a placement for adoption: weekly visits until the first
+        adoption review at four weeks, then reviews at three months."""
+        authority = start + rng.randint(100, 250)
+        if authority > stop:
+            return
+        self.add("authority_to_place", authority)
+        placed = authority + rng.randint(40, 150)
+        if placed > stop:
+            return
+        self.add("placed_for_adoption", placed)
+        for week in range(1, 5):
+            if placed + 7 * week <= stop:
+                self.add("adoption_visit", self.late(placed + 7 * week, 0.1, 3))
+        day = self.late(placed + 28, 0.1, 10)
+        while day <= stop:
+            self.add("adoption_review_held", day)
+            day = self.late(day + 91, 0.1, 20)
+
+    def care_leaver(self, rng: random.Random, left: int) -> None:
+        """A care leaver: accommodation found, pathway plan reviews and personal adviser visits until 21."""
+        until = min(self.today, self.dob + int(21 * 365.25))
+        self.add("care_leaver_accommodation_start", left)
+        day = left + rng.randint(30, 150)
+        while day <= until:
+            self.add("pathway_plan_reviewed", day)
+            day = self.late(day + 182, 0.15, 30)
+        day = left + rng.randint(3, 9)
+        while day <= until:
+            self.add("pa_visit", day)
+            day = self.late(day + 56, 0.15, 20)
+
     # -- short breaks (reg 48) ------------------------------------------------------------------------------
 
     def short_breaks(self, start: int, rng: random.Random) -> None:
         """A series of short breaks, each a period of care of a few days (`kind=short_breaks`), reviewed within
-        three months of the first break and six-monthly, visited on break days; one series in four ends with the
+        three months of the first break and six-monthly, visited on break days; about one series in four ends with the
         child entering full care."""
-        full_care = start + rng.randint(200, 700) if rng.random() < 0.25 else None
+        full_care = start + rng.randint(90, 400) if rng.random() < 0.3 else None
         review, visit = self.late(start + 80, 0.15, 30), start + rng.randint(20, 80)
         day = start
         while day <= self.today and (full_care is None or day < full_care):
