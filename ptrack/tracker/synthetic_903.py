@@ -102,8 +102,8 @@ def child_903(case: Case, events: Sequence[Event], n: int) -> Child903:
         elif event.kind == "authority_to_place":
             out.authority.append(event.date)
     if out.episodes:
-        first, mid = out.episodes[0].decom, out.episodes[0].decom.toordinal()
-        mid = date.fromordinal((mid + events[-1].date.toordinal()) // 2)
+        first = out.episodes[0].decom
+        mid = date.fromordinal((first.toordinal() + events[-1].date.toordinal()) // 2)
         other = case.worker_email.replace("1@", "2@") if "1@" in case.worker_email else \
             case.worker_email.rsplit("@", 1)[0][:-1] + "1@" + case.worker_email.rsplit("@", 1)[1]
         out.workers = [(sw_id_of(other), first, mid), (sw_id_of(case.worker_email), mid, None)]
