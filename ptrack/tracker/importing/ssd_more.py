@@ -14,7 +14,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.report import Reject
@@ -99,9 +100,25 @@ def _fmt(name: str, keys: set[str], mapper: Mapper) -> SsdFormat:
     return SsdFormat(name, "events", frozenset(keys), mapper)
 
 
+class HealthFormat(SsdFormat):
+    """`ssd_cla_health`: read only once the council has mapped its check types; until then the file is
+    reported as not used (every row would otherwise be an unmapped type)."""
+
+    def note_for(self, ctx: Context) -> str:
+        if ctx.options.health_check_types:
+            return ""
+        return ("ssd_cla_health: not used for deadlines: no [import.health_check_types] in ptrack.toml maps this "
+                "council's check types to initial, review, dental or other")
+
+    def records(self, path: Path, ctx: Context) -> Iterator[tuple[int, Record] | Reject]:
+        if ctx.options.health_check_types:
+            yield from super().records(path, ctx)
+
+
 SSD_MORE_FORMATS = (
     _fmt("ssd_legal_status", {"lega_legal_status_id", "lega_person_id", "lega_legal_status"}, legal_status_row),
     _fmt("ssd_missing", {"miss_table_id", "miss_person_id", "miss_missing_episode_start_date"}, missing_row),
-    _fmt("ssd_cla_health", {"clah_health_check_id", "clah_person_id", "clah_health_check_type"}, health_row),
+    HealthFormat("ssd_cla_health", "events",
+                 frozenset({"clah_health_check_id", "clah_person_id", "clah_health_check_type"}), health_row),
     _fmt("ssd_care_leavers", {"clea_table_id", "clea_person_id"}, care_leaver_row),
 )
