@@ -15,6 +15,7 @@ from ptrack.calendars import WorkingDayCalendar
 from ptrack.tracker.config import load_config
 from ptrack.tracker.discrepancies import find_discrepancies
 from ptrack.tracker.drop_folder import import_drop_folder
+from ptrack.tracker.importing.formats import ExtractOptions
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.services import import_paths, init_database, last_import, open_store
 from ptrack.tracker.store import Store
@@ -22,7 +23,6 @@ from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.extract_schema import case_system_due_dates
 from ptrack.tracker.synthetic import CaseloadShape
 from ptrack.tracker.synthetic_903 import CONNECTED_PLACE_CODES
-from ptrack.tracker.importing.formats import ExtractOptions
 from ptrack.tracker.synthetic_ssd import HEALTH_CHECK_TYPES, PLANTED_NAME, PLANTED_POSTCODE, SsdFiles, write_ssd
 
 TODAY = date(2026, 11, 25)
