@@ -25,9 +25,10 @@ _CASE_SYSTEM_KINDS = frozenset({
 # The event kinds each source can carry. A reader that learns a new kind adds it here.
 SOURCE_KINDS: dict[str, frozenset[str]] = {
     "csv": EVENT_KINDS,
-    "ssda903": _CASE_SYSTEM_KINDS | {"missing_start", "missing_end", "authority_to_place"},
+    "ssda903": _CASE_SYSTEM_KINDS | {"missing_start", "missing_end", "authority_to_place", "placed_for_adoption"},
     "ssd": _CASE_SYSTEM_KINDS | {"visit", "placed_for_adoption", "permanence_achieved", "missing_start",
-                                 "missing_end", "health_assessment", "pa_visit", "pathway_plan_reviewed"},
+                                 "missing_end", "health_assessment", "pa_visit", "pathway_plan_reviewed",
+                                 "authority_to_place"},
     DISPUTE_SOURCE: frozenset({"dispute_raised", "dispute_stage_started", "dispute_resolved"}),
 }
 

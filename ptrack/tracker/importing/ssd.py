@@ -9,7 +9,8 @@ per table, recognised by the key columns of its table. Mapped to cases, events a
 | `ssd_cla_placement` | `placement_start` / `placement_end`; `clap_cla_placement_type` is a 903 PLACE code |
 | `ssd_cla_reviews` | `review_held` (not cancelled) and `clar_cla_review_due_date`, the case system's own due date |
 | `ssd_cla_visits` | `visit` |
-| `ssd_permanence` | `placed_for_adoption`, `permanence_achieved` (order type adoption / SGO / CAO) |
+| `ssd_permanence` | `authority_to_place` (placement order), `placed_for_adoption`, `permanence_achieved` |
+|  | (order type adoption / SGO / CAO) |
 | `ssd_involvements` + `ssd_professionals` | the allocated worker and team of a case (current involvement) |
 
 Only the columns named here are read. Names (`prof_professional_name`...), addresses and postcodes
@@ -186,6 +187,10 @@ def permanence_row(values: Mapping[str, str], ctx: Context, _: Lookups) -> list[
     row = ident(values, "perm_table_id")
     person = ident(values, "perm_person_id")
     out: list[Record] = []
+    authority = ssd_date(values, "perm_placement_order_date")  # the placement order: authority to place
+    if authority is not None:
+        out.append(_event(ctx, person, "authority_to_place", authority, "perm_placement_order_date",
+                          f"ssd:perm:{row}:authority_to_place"))
     placed = ssd_date(values, "perm_placed_for_adoption_date")
     if placed is not None:
         out.append(_event(ctx, person, "placed_for_adoption", placed, "perm_placed_for_adoption_date",

@@ -2,7 +2,9 @@
 its exact column set (docs/importing.md). The XML form (`ssda903_xml.py`) feeds the same `Return903` mapper.
 
 Mapping: RNE S starts a period of care (`looked_after_start` on DECOM); RNE S/P/T/U/B start a placement
-(`placement_start`, PLACE mapped to a kind); RNE L changes legal status only and gives no event. DEC with REC
+(`placement_start`, PLACE mapped to a kind; an A-code is also `placed_for_adoption`); RNE L changes legal status
+only and gives no event, unless it moves into or out of short breaks (V3/V4): then the period ends and a new
+one starts that day. DEC with REC
 X1 continues the period; any other REC ends it (`looked_after_end` and `placement_end` on DEC). LS V3/V4 mark
 the period a short break (kept out of the reg 33 review rules). REVIEW gives `review_held`. HOME_POST, PL_POST,
 URN, UPN, MOTHER, MC_DOB, ETHNIC and PLACE_PROVIDER are read and dropped.
@@ -34,6 +36,7 @@ from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.reader import read_rows
 from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.importing.ssda903_codes import (
+    ADOPTION,
     CONTINUES,
     LS_CODES,
     PLACE_CODES,
@@ -272,6 +275,8 @@ class Return903:
         if rne in PLACEMENT_RNE or reopened:
             kind, until18 = placement_kind(place, self.ctx.connected_place_codes)
             items.append((line, Event(f"{prefix}:placement_start", child, "placement_start", decom, kind, until18)))
+            if place in ADOPTION:  # A3-A6: placed for adoption (with consent or under a placement order)
+                items.append((line, Event(f"{prefix}:placed_for_adoption", child, "placed_for_adoption", decom)))
         dec_text, rec_text = get("dec", ""), get("rec", "")
         dec = self._end(dec_text, rec_text, line, decom, items) if dec_text or rec_text else None
         state.last_decom, state.last_dec = decom, (dec[0] if dec else None)
