@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.importing.canonical import check_event_date
-from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.importing.fields import FieldError, parse_date
 from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.reader import read_rows
@@ -266,19 +266,23 @@ class InvolvementsFormat:
     def records(self, path: Path, ctx: Context) -> Iterator[Item]:
         lookups = Lookups(path.parent)
         current: dict[str, tuple[date, int, CaseDetails]] = {}
+        allocations: list[tuple[int, Allocation]] = []
         for row in read_rows(path):
             if isinstance(row, Reject):
                 yield row
                 continue
             try:
                 found = self._current(row.values, ctx, lookups)
+                allocation = self.allocation(row.values, ctx, lookups)
             except RowError as exc:
                 yield Reject(path.name, row.line, exc.column, exc.reason)
                 continue
+            if allocation is not None:
+                allocations.append((row.line, allocation))
             if found is not None and (found[1].case_id not in current or current[found[1].case_id][0] <= found[0]):
                 current[found[1].case_id] = (found[0], row.line, found[1])
-        for _, line, details in sorted(current.values(), key=lambda v: v[1]):
-            yield line, details
+        rows: list[tuple[int, Record]] = [(line, details) for _, line, details in current.values()]
+        yield from sorted([*rows, *allocations], key=lambda item: item[0])
 
     def _current(self, values: Mapping[str, str], ctx: Context, lookups: Lookups) -> tuple[date, CaseDetails] | None:
         person = ident(values, "invo_person_id")
@@ -292,7 +296,34 @@ class InvolvementsFormat:
         if role and not any(r == role or r in role.split() or (" " in r and r in role) for r in _WORKER_ROLES):
             return None
         team = values.get("invo_professional_team", "").strip()[:200]
+        if not _email_known(values, lookups) and _staff_id(values, lookups):
+            return start, CaseDetails(person, team=team)  # the allocation names the worker: people.csv sw_id
         return start, CaseDetails(person, team=team, worker_email=worker_email(values, lookups))
+
+    def allocation(self, values: Mapping[str, str], ctx: Context, lookups: Lookups) -> Allocation | None:
+        """A social-worker involvement as an allocation by `prof_staff_id` (matched to people.csv `sw_id`)."""
+        person = values.get("invo_person_id", "").strip()
+        staff = _staff_id(values, lookups)
+        start = ssd_date(values, "invo_involvement_start_date")
+        role = values.get("invo_professional_role_id", "").strip().lower()
+        if not staff or person not in ctx.dobs or start is None or start > ctx.today or (
+                role and not any(r == role or r in role.split() or (" " in r and r in role) for r in _WORKER_ROLES)):
+            return None
+        return Allocation(SOURCE, person, staff, start, ssd_date(values, "invo_involvement_end_date"))
+
+
+def _staff_id(values: Mapping[str, str], lookups: Lookups) -> str:
+    professional = values.get("invo_professional_id", "").strip()
+    staff = lookups.get("ssd_professionals", "prof_professional_id", "prof_staff_id").get(professional, "")
+    return "" if "@" in staff else staff
+
+
+def _email_known(values: Mapping[str, str], lookups: Lookups) -> bool:
+    try:
+        worker_email(values, lookups)
+    except RowError:
+        return False
+    return True
 
 
 def _fmt(name: str, target: str, keys: set[str], mapper: Mapper) -> SsdFormat:
