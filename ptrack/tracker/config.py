@@ -390,7 +390,7 @@ class _Parser:
                                 f"{klass!r} must be one of {', '.join(sorted(HEALTH_CHECK_CLASSES))}")
         return ImportConfig(Path(folder) if folder else None, tuple(codes), tuple(lists["complete_sources"]),
                             tuple(lists["full_extract"]), float(share), authority,
-                            tuple(sorted((str(k).strip().lower(), str(v)) for k, v in types.items())))
+                            tuple(sorted((" ".join(str(k).split()).lower(), str(v)) for k, v in types.items())))
 
     def disputes(self, data: Mapping[str, Any]) -> DisputeConfig:
         p = "disputes."
