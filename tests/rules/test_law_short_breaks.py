@@ -124,3 +124,24 @@ class TestTheSeries:
         c.looked_after("2025-07-04", short_break=True).left_care("2025-07-06")
         assert [x.due.isoformat() for x in deadlines(c) if x.rule_id == "short_break_review_first"] == [
             "2025-04-10", "2025-10-04"]
+
+
+class TestCoverageStaysHonest:
+    """Each short-break rule declares the events that evidence it: a 903-only deployment (reviews, no visits)
+    judges the reviews and leaves the visits untracked until visits arrive."""
+
+    def test_the_evidence_each_rule_declares(self) -> None:
+        from datetime import UTC, datetime
+
+        from law import ruleset
+
+        from ptrack.tracker.coverage import Supply, judge
+
+        only_903 = [Supply("review_held", "ssda903", 12, d("2026-11-01"), datetime(2026, 11, 2, tzinfo=UTC))]
+        verdicts = {c.rule_id: c for c in judge(ruleset(), only_903)}
+        assert verdicts["short_break_review_first"].needs == ("review_held",)
+        assert verdicts["short_break_review_first"].tracked and verdicts["short_break_review_subsequent"].tracked
+        assert verdicts["short_break_visit"].needs == ("visit",) and not verdicts["short_break_visit"].tracked
+        assert "no visit events ever imported" in verdicts["short_break_visit"].why
+        with_visits = [*only_903, Supply("visit", "csv", 3, d("2026-11-01"), datetime(2026, 11, 2, tzinfo=UTC))]
+        assert {c.rule_id: c for c in judge(ruleset(), with_visits)}["short_break_visit"].tracked
