@@ -206,7 +206,7 @@ def _write_year(ret: Return, shape: CaseloadShape) -> None:
             header.writerow((child.case.case_id, child.sex(), dob, "WBRI", "", "", ""))
             episodes.writerows(episode_row(e) for e in eps)
             reviews.writerows((child.case.case_id, dob, dmy(r), "PN1") for r in revs)
-            xf.write(child_xml(child, eps, revs))
+            xf.write(child_xml(child, eps, revs, missing_rows(child, ret.year)))
         xf.write(b"</EXPSSDA903>\n")
 
 
@@ -216,8 +216,7 @@ def _write_other_tables(ret: Return, shape: CaseloadShape) -> None:
     rows.update({name: [] for name in UNUSED_TABLES})
     for child in children_903(shape):
         cid, dob = child.case.case_id, dmy(child.case.dob)
-        rows["missing"] += [(cid, dob, kind, dmy(start), dmy(end if end is not None and end <= last else None))
-                            for kind, start, end in child.missing if overlaps(start, end, ret.year)]
+        rows["missing"] += missing_rows(child, ret.year)
         rows["sw"] += [(cid, dob, sw, dmy(start), dmy(end if end is not None and end <= last else None),
                         "MGRDEC" if end is not None and end <= last else "")
                        for sw, start, end in child.workers if overlaps(start, end, ret.year)]
@@ -246,7 +245,16 @@ def episode_row(e: Episode) -> tuple[str, ...]:
     return (e.child, dmy(e.decom), e.rne, e.ls, "N1", e.place, "PR1", dmy(e.dec), e.rec, "", "", "", "")
 
 
-def child_xml(child: Child903, episodes: Sequence[Episode], reviews: Sequence[date]) -> bytes:
+def missing_rows(child: Child903, year: int) -> list[tuple[str, ...]]:
+    """The child's Missing rows in collection year `year` (an episode ended after the year has no MIS_END)."""
+    last = year_bounds(year)[1]
+    cid, dob = child.case.case_id, dmy(child.case.dob)
+    return [(cid, dob, kind, dmy(start), dmy(end if end is not None and end <= last else None))
+            for kind, start, end in child.missing if overlaps(start, end, year)]
+
+
+def child_xml(child: Child903, episodes: Sequence[Episode], reviews: Sequence[date],
+              missing: Sequence[tuple[str, ...]] = ()) -> bytes:
     root = ET.Element("CHILD")
     dob = dmy(child.case.dob)
     _group(root, "HEADER", zip(HEADER_COLUMNS, (child.case.case_id, child.sex(), dob, "WBRI", "", "", ""),
@@ -256,6 +264,8 @@ def child_xml(child: Child903, episodes: Sequence[Episode], reviews: Sequence[da
         _group(group, "EPISODE", zip(EPISODE_COLUMNS, episode_row(e), strict=True))
     for r in reviews:
         _group(root, "AREVIEW", zip(REVIEW_COLUMNS, (child.case.case_id, dob, dmy(r), "PN1"), strict=True))
+    for row in missing:
+        _group(root, "AMISSING", zip(MISSING_COLUMNS, row, strict=True))
     ET.indent(root)
     text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return text + b"\n"
