@@ -165,3 +165,27 @@ def test_sw_episodes_become_worker_allocations(
     # an allocation in several years' returns is one allocation; the last return's end stands
     assert {(c, sw, start) for c, sw, start, _ in stored} == expected
     assert any(end is None for *_, end in stored) and any(end is not None for *_, end in stored)
+
+
+def test_a_legal_status_change_from_short_breaks_to_full_care_starts_the_full_regime_that_day(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, tmp_path: Path, write_csv: Any,
+) -> None:
+    header = write_csv(tmp_path / "h.csv", ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+                       [["K2", "1", "01/01/2015", "WBRI", "", "", ""]])
+    cols = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE",
+            "HOME_POST", "PL_POST", "URN"]
+    # a V4 agreement from 6 Jan 2025; on 3 Mar 2025 the legal status changes to a care order (RNE L, same place)
+    episodes = write_csv(tmp_path / "e.csv", cols, [
+        ["K2", "06/01/2025", "S", "V4", "N1", "U6", "PR1", "03/03/2025", "X1", "", "", "", ""],
+        ["K2", "03/03/2025", "L", "C2", "N1", "U6", "PR1", "", "", "", "", "", ""],
+    ])
+    _import(store, [header, episodes], ruleset, calendar)
+    with store.reading() as conn:
+        got = {(r.rule_id, r.due, r.cancelled_on) for r in conn.execute(select(
+            t.deadlines.c.rule_id, t.deadlines.c.due, t.deadlines.c.cancelled_on).where(
+            t.deadlines.c.rule_id.in_(["short_break_review_first", "cla_review_first", "visit_first_week"])))}
+    assert got == {
+        ("short_break_review_first", date(2025, 4, 6), date(2025, 3, 3)),  # the series ended on 3 March
+        ("cla_review_first", date(2025, 3, 31), None),  # 20 working days from 3 March 2025
+        ("visit_first_week", date(2025, 3, 10), None),  # the placement carries on under the full regime
+    }

@@ -118,6 +118,13 @@ class TestTheSeries:
         assert_due(c, "cla_review_first", "2025-03-03")
         assert find(c, "short_break_review_first").status.value == "cancelled"
 
+    def test_full_care_starting_the_day_a_break_ends_gets_the_full_regime(self) -> None:
+        c = breaks(("2025-02-28", "2025-03-03"))
+        c.looked_after("2025-03-03").placement("2025-03-03", "foster")
+        assert_due(c, "visit_first_week", "2025-03-10")
+        assert_due(c, "placement_plan", "2025-03-10")
+        assert_due(c, "cla_review_first", "2025-03-31")
+
     def test_breaks_after_full_care_start_a_new_series(self) -> None:
         c = breaks(("2025-01-10", "2025-01-12"))
         c.looked_after("2025-02-03").left_care("2025-05-30")

@@ -125,18 +125,18 @@ def _anchors(
     kind, arg = rule.anchor_kind, rule.anchor_arg
     start = scope.start_event
     if kind in ("start", "start_then_each") and start is not None:
-        yield Anchor(1, start.date, start.kind, start.event_id, -1)
+        yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
     if kind == "first":
         for i, e in enumerate(scope.events):
             if e.kind == arg:
-                yield Anchor(1, e.date, e.kind, e.event_id, i)
+                yield Anchor(1, e.date, e.kind, e.event_id, i, _noted(e))
                 break
     if kind in ("each", "start_then_each"):
         slot = 1 if (arg in rule.met_by or kind == "start_then_each") else 0
         for i, e in enumerate(scope.events):
             if e.kind == arg:
                 slot += 1
-                yield Anchor(slot, e.date, e.kind, e.event_id, i)
+                yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
     if kind == "age":
         yield from _age_anchor(rule, scope, ctx)
     if kind == "eligible_16":
@@ -148,6 +148,12 @@ def _anchors(
         yield from _rule_anchor(rule, scope, done)
     if kind == "review_after_age":
         yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
+
+
+def _noted(event: Event) -> tuple[str, ...]:
+    """What the source said about the anchor event (an inferred period start, a care leaver's latest date only,
+    a return home interview offered but undated), carried into the explanation."""
+    return (f"{event.kind} {event.date.isoformat()}: {event.note}",) if event.note else ()
 
 
 def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:

@@ -137,7 +137,7 @@ def build_scopes(
         assert placement.start_event is not None
         placement.placement_kind = placement.start_event.placement_kind
         placement.intended_until_18 = placement.start_event.intended_until_18
-        home = next((p for p in by_within["period"] if p.contains(placement.start_event.date)), None)
+        home = next((p for p in reversed(by_within["period"]) if p.contains(placement.start_event.date)), None)
         placement.short_break = bool(home and home.short_break)
     return CaseScopes(timeline, events, by_within, ignored)
 
