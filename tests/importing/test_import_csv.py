@@ -118,8 +118,8 @@ def test_bad_rows_are_rejected_with_file_line_field_and_reason_and_good_rows_sti
     assert [str(r) for r in report.rejects] == [
         "events.csv:5: event: 'looked_after_begun' is not one of " + report.rejects[0].reason.split("one of ")[1],
         "events.csv:6: case_id: unknown case 'C9' (import cases.csv first)",
-        "events.csv:7: placement_kind: 'hotel' is not one of adoption, connected_person, foster, other, "
-        "residential, with_parent",
+        "events.csv:7: placement_kind: 'hotel' is not one of adoption, connected_person, emergency_foster, foster, "
+        "other, residential, short_break, with_parent",
         "events.csv:8: intended_until_18: 'maybe' is not yes or no",
         "events.csv:9: kind: 'adopted' is not one of adoption_order, cao, long_term_match, return_home, sgo",
         "events.csv:10: weeks: '9' is not a whole number of weeks from 1 to 8",
