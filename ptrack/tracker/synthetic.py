@@ -164,7 +164,7 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
     # About one child in eleven under 13 has short breaks (reg 48); drawn from its own stream so that every other
     # child's timeline is the same as before short breaks were generated (and the older children, who reach the
     # leaving-care rules, are all still there).
-    if age_days < 13 * 365 and random.Random(shape.seed * 7_919 + i).random() < 0.11:
+    if age_days < 13 * 365 and random.Random(shape.seed * 7_927 + i).random() < 0.11:
         builder.short_breaks(start, random.Random(shape.seed * 104_729 + i))
     elif rng.random() < 0.04:
         builder.private_fostering(start)

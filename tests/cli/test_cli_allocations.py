@@ -1,6 +1,6 @@
 """SSDA903 SWEpisodes through the installed CLI: `ptrack remind` sends to the social worker allocated on the
 day (people.csv `sw_id`), not to the worker cases.csv recorded, and a worker people.csv does not name leaves the
-recorded one."""
+recorded one; the digest groups the case under the same worker."""
 
 from __future__ import annotations
 
@@ -65,3 +65,7 @@ def test_reminders_go_to_the_worker_allocated_on_the_day(tmp_path: Path) -> None
     assert "second@example.org" in then and "recorded@example.org" not in then
     # SW9999 is in no people.csv row: the worker cases.csv recorded is still told
     assert "recorded@example.org" in _recipients(late, "A2")
+    # the manager's digest lists the case under the worker allocated that day too
+    digest = json.loads(late("--as-of", "2026-11-25", "digest", "--format", "json").stdout)
+    workers = {i["case_id"]: w["worker"] for team in digest["teams"] for w in team["workers"] for i in w["overdue"]}
+    assert workers["A1"] == "second@example.org" and workers["A2"] == "recorded@example.org"
