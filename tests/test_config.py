@@ -91,6 +91,10 @@ def test_calendar_is_built_from_the_config() -> None:
         ('[teams.A]\nwebhook = "x"\n', "teams.A.webhook: unknown key"),
         ('[rules]\nsetting = {}\n', "rules.setting: unknown key"),
         ('[import]\ndrop_folder = 3\n', "import.drop_folder: must be a string, not an integer"),
+        ('[import]\nplaced_adoption_is_authority_to_place = "yes"\n',
+         "import.placed_adoption_is_authority_to_place: 'yes' must be true or false"),
+        ('[import.health_check_types]\n"Eye test" = "optician"\n',
+         "import.health_check_types.'Eye test': 'optician' must be one of dental, initial, other, review"),
         ("calendar = 3\n", "calendar: must be a table, not an integer"),
         ("= broken", "config ptrack.toml: not valid TOML"),
     ],
@@ -99,6 +103,14 @@ def test_invalid_config_names_the_key_and_reason(text: str, message: str) -> Non
     with pytest.raises(ConfigError) as err:
         parse_config(text, Path("ptrack.toml"))
     assert message in str(err.value)
+
+
+def test_the_extract_settings_reach_the_importer() -> None:
+    config = parse_config('[import]\nplaced_adoption_is_authority_to_place = true\n[import.health_check_types]\n'
+                          '"Initial  Health Assessment" = "initial"\n', Path("ptrack.toml"))
+    options = config.import_settings.extract_options()
+    assert options.placed_adoption_is_authority_to_place is True
+    assert options.health_check_types == {"initial health assessment": "initial"}
 
 
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def import_files(
             now=datetime.now(UTC),  # the clock is read at the edge: an import happens now, whatever --as-of
             full_extract=s.config.import_settings.full_extract,
             max_void_share=s.config.import_settings.max_void_share, allow_mass_void=allow_mass_void,
+            options=s.config.import_settings.extract_options(),
         )
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
@@ -167,6 +168,8 @@ def print_reports(reports: list[ImportReport]) -> None:
             output.line(f"  warning {unused}")
         if report.events_unused > len(report.unused):
             output.line(f"  ... and {report.events_unused - len(report.unused)} more events not used")
+        if report.note:
+            output.line(f"  {report.note}")
         if report.unused_note:
             output.line(f"  {report.unused_note}")
         if report.events_same_as:

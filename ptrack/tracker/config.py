@@ -22,6 +22,7 @@ from urllib.parse import quote
 from ptrack.calendars import WorkingDayCalendar, england_and_wales
 from ptrack.tracker.daemon.settings import DaemonConfig, parse_daemon
 from ptrack.tracker.errors import ConfigError
+from ptrack.tracker.importing.formats import HEALTH_CHECK_CLASSES, ExtractOptions
 
 if TYPE_CHECKING:
     from ptrack.tracker.rules import RuleSet
@@ -86,6 +87,13 @@ class ImportConfig:
     # an event of theirs absent from the next file is voided (docs/importing.md).
     full_extract: tuple[str, ...] = ()
     max_void_share: float = 0.10  # the safety valve: a full extract may void at most this share of its events
+    # SSDA903 PlacedAdoption DATE_PLACED read as `authority_to_place` (docs/importing.md); off by default.
+    placed_adoption_is_authority_to_place: bool = False
+    # SSD clah_health_check_type values (lower case) -> initial | review | dental | other.
+    health_check_types: tuple[tuple[str, str], ...] = ()
+
+    def extract_options(self) -> ExtractOptions:
+        return ExtractOptions(self.placed_adoption_is_authority_to_place, dict(self.health_check_types))
 
 
 @dataclass(frozen=True)
@@ -356,7 +364,7 @@ class _Parser:
     def import_(self, data: Mapping[str, Any]) -> ImportConfig:
         p = "import."
         self.only(data, p, {"drop_folder", "connected_person_place_codes", "complete_sources", "full_extract",
-                            "max_void_share"})
+                            "max_void_share", "placed_adoption_is_authority_to_place", "health_check_types"})
         folder = self.get_str(data, "drop_folder", "", p)
         codes = self.get_list(data, "connected_person_place_codes", p)
         for i, code in enumerate(codes):
@@ -370,8 +378,19 @@ class _Parser:
         share = data.get("max_void_share", 0.10)
         if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
             raise self.fail("import.max_void_share", f"{share!r} must be a share between 0 and 1, e.g. 0.1")
+        authority = data.get("placed_adoption_is_authority_to_place", False)
+        if not isinstance(authority, bool):
+            raise self.fail("import.placed_adoption_is_authority_to_place", f"{authority!r} must be true or false")
+        types = data.get("health_check_types", {})
+        if not isinstance(types, Mapping):
+            raise self.fail("import.health_check_types", "must be a table of check type = class")
+        for text, klass in types.items():
+            if klass not in HEALTH_CHECK_CLASSES:
+                raise self.fail(f"import.health_check_types.{text!r}",
+                                f"{klass!r} must be one of {', '.join(sorted(HEALTH_CHECK_CLASSES))}")
         return ImportConfig(Path(folder) if folder else None, tuple(codes), tuple(lists["complete_sources"]),
-                            tuple(lists["full_extract"]), float(share))
+                            tuple(lists["full_extract"]), float(share), authority,
+                            tuple(sorted((" ".join(str(k).split()).lower(), str(v)) for k, v in types.items())))
 
     def disputes(self, data: Mapping[str, Any]) -> DisputeConfig:
         p = "disputes."

@@ -25,9 +25,18 @@ _CASE_SYSTEM_KINDS = frozenset({
 # The event kinds each source can carry. A reader that learns a new kind adds it here.
 SOURCE_KINDS: dict[str, frozenset[str]] = {
     "csv": EVENT_KINDS,
-    "ssda903": _CASE_SYSTEM_KINDS,
-    "ssd": _CASE_SYSTEM_KINDS | {"visit", "placed_for_adoption", "permanence_achieved"},
+    "ssda903": _CASE_SYSTEM_KINDS | {"missing_start", "missing_end", "authority_to_place", "placed_for_adoption"},
+    "ssd": _CASE_SYSTEM_KINDS | {"visit", "placed_for_adoption", "permanence_achieved", "missing_start",
+                                 "missing_end", "health_assessment", "pa_visit", "pathway_plan_reviewed",
+                                 "authority_to_place"},
     DISPUTE_SOURCE: frozenset({"dispute_raised", "dispute_stage_started", "dispute_resolved"}),
+}
+
+
+# What a source cannot say about a kind it seems to cover, added to an untracked rule's explanation.
+SOURCE_LIMITS: dict[str, str] = {
+    "return_home_interview": "the SSD (ssd_missing) records whether a return home interview was offered or "
+                             "accepted, not its date: whether it was held within 72 hours cannot be judged from it",
 }
 
 
@@ -74,6 +83,9 @@ def judge(ruleset: RuleSet, supply: Iterable[Supply], complete_sources: Collecti
         else:
             why = (f"no {' or '.join(needs)} events ever imported from any source: its deadlines cannot be "
                    f"judged; add them to events.csv, or declare the source complete")
+            limits = [SOURCE_LIMITS[k] for k in needs if k in SOURCE_LIMITS]
+            if limits:
+                why += "; " + "; ".join(limits)
         out.append(RuleCoverage(rule.rule_id, needs, supplied, bool(supplied or complete), why))
     return out
 

@@ -119,7 +119,8 @@ def _import_one(
     try:
         [result] = import_paths(store, [path], today=today, ruleset=ruleset, calendar=calendar,
                                 connected_person_place_codes=codes, now=now,
-                                full_extract=full.full_extract, max_void_share=full.max_void_share)
+                                full_extract=full.full_extract, max_void_share=full.max_void_share,
+                                options=full.extract_options())
     except PtrackError as exc:
         return FileOutcome(path.name, sha, "failed", seconds=time.perf_counter() - start, message=str(exc))
     status = "rejects" if result.has_rejects else "imported"

@@ -27,6 +27,11 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
         "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
         "dispute_raised", "dispute_stage_started", "dispute_resolved",
+        # The rest of the statutory timetable (docs/importing.md): health, education, missing, notifications,
+        # adoption, care leavers, IRO.
+        "health_assessment", "pep_reviewed", "missing_start", "missing_end", "return_home_interview",
+        "placement_notified", "interim_care_order", "authority_to_place", "adoption_visit",
+        "pathway_plan_reviewed", "pa_visit", "care_leaver_accommodation_start", "iro_allocated",
     }
 )
 
@@ -78,6 +83,7 @@ class Person:
     team: str = ""
     slack_user_id: str = ""
     channel: str = ""  # teams | slack | email | "" (the default channel)
+    sw_id: str = ""  # Social Work England number (SSDA903 SW_ID) or SSD prof_staff_id: matches allocations
 
 
 @dataclass(unsafe_hash=True)  # a value: see VALUES_NOTE
@@ -93,7 +99,7 @@ class Event:
     intended_until_18: bool | None = None
     subkind: str = ""  # events.csv `kind`: permanence kind, or "additional" for an extra review
     weeks: int | None = None  # proceedings_extended / approval_extended
-    short_break: bool = False  # SSDA903 LS V3/V4: kept out of the reg 33 review rules
+    short_break: bool = False  # a short-break period (903 LS V3/V4, kind=short_breaks): reg 48, not reg 33
     note: str = ""
 
 

@@ -21,7 +21,7 @@ from ptrack.tracker.coverage import RuleCoverage, judge
 from ptrack.tracker.coverage import untracked_rules as untracked_of
 from ptrack.tracker.errors import CalendarError, PtrackError
 from ptrack.tracker.importing import ImportReport, plan
-from ptrack.tracker.importing.formats import Context
+from ptrack.tracker.importing.formats import Context, ExtractOptions
 from ptrack.tracker.importing.load import import_file
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
@@ -55,6 +55,7 @@ def import_paths(
     full_extract: Collection[str] = (),
     max_void_share: float = 0.10,
     allow_mass_void: bool = False,
+    options: ExtractOptions | None = None,
 ) -> list[ImportReport]:
     """Import files (cases before people before events), then recompute the cases they touched as of `today`.
     Every header is checked before anything is written; a file that cannot be read as a whole raises
@@ -63,11 +64,12 @@ def import_paths(
     placements (config `import.connected_person_place_codes`). `now` is the instant of the import (the caller's
     clock; None: noon UTC on `today`), recorded on its batches and as the last successful import. A file of a
     format (or drop-folder subfolder) in `full_extract` voids the stored events of its source and format it no
-    longer has, unless that is more than `max_void_share` of them and `allow_mass_void` is not given."""
+    longer has, unless that is more than `max_void_share` of them and `allow_mass_void` is not given. `options`
+    carries the council's extract settings (config `[import]`: PlacedAdoption, SSD health check types)."""
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
         ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now,
-                      frozenset(full_extract), max_void_share, allow_mass_void)
+                      frozenset(full_extract), max_void_share, allow_mass_void, options or ExtractOptions())
     reports: list[ImportReport] = []
     succeeded = False
     try:

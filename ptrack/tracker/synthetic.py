@@ -5,7 +5,8 @@ out one child at a time (100,000 children and millions of events in constant mem
 (docs/importing.md): periods of care (some children come back for a second), placements of several kinds
 (connected-person ones with Reg 24 temporary approval), reviews at statutory intervals, visits every six weeks or three
 months, PPMs, care proceedings with extensions, assessments, placement support meetings, panels, adoption, private
-fostering and leaving care. A share of reviews and visits are late, so a caseload always has overdue and met-late
+fostering, leaving care and short breaks (reg 48: a series of few-day periods, some children later entering
+full care). A share of reviews and visits are late, so a caseload always has overdue and met-late
 deadlines. Only initials and `@example.org` addresses: no real names.
 """
 
@@ -19,10 +20,11 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.model import Case, Event, Person
+from ptrack.tracker.synthetic_extras import ShortBreaks
 from ptrack.tracker.synthetic_timetable import TimetableEvents
 
 CASES_HEADER = ("case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email")
-PEOPLE_HEADER = ("email", "name", "role", "team", "slack_user_id", "channel")
+PEOPLE_HEADER = ("email", "name", "role", "team", "slack_user_id", "channel", "sw_id")
 EVENTS_HEADER = (
     "event_id", "case_id", "event", "date", "placement_kind", "intended_until_18", "kind", "weeks", "note",
 )
@@ -55,7 +57,7 @@ class CaseloadShape:
     workers_per_team: int = 4
     seed: int = 1
     as_of: date = date(2026, 11, 25)
-    events_per_child: float = 30.0  # mean; sets how far back histories start
+    events_per_child: float = 43.0  # mean; sets how far back histories start (43: about 15 months)
 
     def team_name(self, t: int) -> str:
         return f"Team {chr(ord('A') + t)}" if self.teams <= 26 else f"Team {t + 1}"
@@ -70,6 +72,11 @@ class SyntheticFiles:
     event_count: int
 
 
+def sw_id_of(email: str) -> str:
+    """A made-up Social Work England number for a synthetic worker (SSDA903 SW_ID, SSD prof_staff_id)."""
+    return "SW" + "".join(f"{ord(c) % 100:02d}" for c in email.split("@")[0].removeprefix("worker."))
+
+
 def people(shape: CaseloadShape) -> list[Person]:
     """Workers, a manager and an IRO per team, plus one admin: roles and teams, no real names."""
     out = [Person("admin@example.org", "Admin", "admin", "", "", "email")]
@@ -82,7 +89,7 @@ def people(shape: CaseloadShape) -> list[Person]:
             channel = ("teams", "email", "slack")[w % 3]
             slack = f"U{t:03d}{w:03d}" if channel == "slack" else ""
             out.append(Person(f"worker.{tag}{w + 1}@example.org", f"Worker {tag.upper()}{w + 1}", "worker",
-                              team, slack, channel))
+                              team, slack, channel, sw_id_of(f"worker.{tag}{w + 1}@example.org")))
     return out
 
 
@@ -101,7 +108,7 @@ def write_csvs(directory: Path, shape: CaseloadShape, *, channels: bool = True) 
     with paths.people.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(PEOPLE_HEADER)
-        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "")
+        w.writerows((p.email, p.name, p.role, p.team, p.slack_user_id, p.channel if channels else "", p.sw_id)
                     for p in people(shape))
     count = 0
     with paths.cases.open("w", newline="", encoding="utf-8") as cf, \
@@ -167,14 +174,19 @@ def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
         manager_email=f"manager.{tag}@example.org", iro_email=f"iro.{tag}@example.org",
     )
     builder = _Timeline(rng, dob, today, timetable_rng, profile)
-    if rng.random() < 0.04 or profile == "private_fostering":
+    # About one child in eleven under 13 has short breaks (reg 48); drawn from its own stream so that every other
+    # child's timeline is the same as before short breaks were generated (and the older children, who reach the
+    # leaving-care rules, are all still there).
+    if not profile and age_days < 13 * 365 and random.Random(shape.seed * 7_927 + i).random() < 0.11:
+        builder.short_breaks(start, random.Random(shape.seed * 104_729 + i))
+    elif rng.random() < 0.04 or profile == "private_fostering":
         builder.private_fostering(start)
     else:
         builder.care(start)
     return case, builder.finish()
 
 
-class _Timeline:
+class _Timeline(ShortBreaks):
     """Builds one child's events up to (and including) `today`; nothing is dated later."""
 
     def __init__(self, rng: random.Random, dob: int, today: int, timetable_rng: random.Random,

@@ -43,13 +43,31 @@ TABLES: dict[str, tuple[str, ...]] = {
     "ssd_involvements": ("invo_involvements_id", "invo_professional_id", "invo_professional_role_id",
                          "invo_professional_team", "invo_person_id", "invo_involvement_start_date",
                          "invo_involvement_end_date", "invo_worker_change_reason", "invo_referral_id"),
+    "ssd_legal_status": ("lega_legal_status_id", "lega_person_id", "lega_legal_status", "lega_legal_status_start_date",
+                         "lega_legal_status_end_date"),
+    "ssd_missing": ("miss_table_id", "miss_person_id", "miss_missing_episode_start_date", "miss_missing_episode_type",
+                    "miss_missing_episode_end_date", "miss_missing_rhi_offered", "miss_missing_rhi_accepted"),
+    "ssd_cla_health": ("clah_health_check_id", "clah_person_id", "clah_health_check_type", "clah_health_check_date",
+                       "clah_health_check_status"),
+    "ssd_care_leavers": ("clea_table_id", "clea_person_id", "clea_care_leaver_eligibility", "clea_care_leaver_in_touch",
+                         "clea_care_leaver_latest_contact", "clea_care_leaver_accommodation",
+                         "clea_care_leaver_accom_suitable", "clea_care_leaver_activity",
+                         "clea_pathway_plan_review_date", "clea_care_leaver_personal_advisor",
+                         "clea_care_leaver_allocated_team", "clea_care_leaver_worker_id"),
     "ssd_professionals": ("prof_professional_id", "prof_staff_id", "prof_professional_name",
                           "prof_social_worker_registration_no", "prof_agency_worker_flag",
                           "prof_professional_job_title", "prof_professional_caseload",
                           "prof_professional_department", "prof_full_time_equivalency", "prof_professional_email"),
 }
 CANONICAL_KINDS = frozenset({"looked_after_start", "looked_after_end", "placement_start", "placement_end",
-                             "review_held", "visit", "placed_for_adoption", "permanence_achieved"})
+                             "review_held", "visit", "placed_for_adoption", "permanence_achieved", "missing_start",
+                             "missing_end", "health_assessment"})
+# The council's map of its free-text health check types (config [import.health_check_types]); the extract also
+# holds one type the map leaves out, which the import must reject, not guess (`SsdFiles.unmapped`).
+HEALTH_CHECK_TYPES = {"initial health assessment": "initial", "review health assessment": "review",
+                      "dental check": "dental", "health check": "other"}
+UNMAPPED_HEALTH_CHECK = "Optician check"
+_HEALTH_TEXT = {"initial": "Initial Health Assessment", "review": "Review Health Assessment"}
 _ORDERS = {"adoption_order": "Adoption Order", "sgo": "Special Guardianship Order", "cao": "Child Arrangements Order"}
 
 
@@ -59,6 +77,7 @@ class SsdFiles:
     canonical_cases: Path
     canonical_events: Path
     planted: set[tuple[str, str]] = field(default_factory=set)  # (case_id, review_id) with a differing due date
+    unmapped: int = 0  # the line of ssd_cla_health.csv whose check type the config does not map
 
 
 def _iso(day: date | None) -> str:
@@ -73,6 +92,7 @@ class _Writer:
         self.calendar = calendar
         self.planted: set[tuple[str, str]] = set()
         self.workers: dict[str, str] = {}
+        self.unmapped = 0
 
     def child(self, case: Case, events: Sequence[Event]) -> None:
         periods = _periods(events)
@@ -84,6 +104,47 @@ class _Writer:
         self.involvement(case, periods[0][0].date)
         for n, period in enumerate(periods):
             self.period(cid, f"{cid}-P{n}", period)
+            self.statuses(cid, f"{cid}-P{n}", period)
+        self.care_leaver(case, events)
+
+    def statuses(self, cid: str, cla: str, events: list[Event]) -> None:
+        """Legal status, missing episodes and health checks of one period."""
+        start, end = events[0], next((e.date for e in events if e.kind == "looked_after_end"), None)
+        short = start.subkind == "short_breaks"
+        self.rows["ssd_legal_status"].append((f"L{cla}", cid, "V3" if short else "C2", _iso(start.date), _iso(end)))
+        missing = [e for e in events if e.kind in ("missing_start", "missing_end")]
+        for e in (e for e in missing if e.kind == "missing_start"):
+            back = next((m for m in missing if m.kind == "missing_end" and m.date >= e.date), None)
+            rhi = any(x.kind == "return_home_interview" and back is not None and x.date >= back.date
+                      for x in events)
+            self.rows["ssd_missing"].append((f"M{e.event_id}", cid, _iso(e.date), e.subkind.title(),
+                                             _iso(back.date if back else None), "Y" if rhi else "N",
+                                             "Y" if rhi else ("N" if back else "")))
+        for e in (e for e in events if e.kind == "health_assessment"):
+            self.rows["ssd_cla_health"].append((f"H{e.event_id}", cid, _HEALTH_TEXT.get(e.subkind, "Health check"),
+                                                _iso(e.date), "Completed"))
+            if sum(map(ord, e.event_id)) % 5 == 0:  # a dental check and a booked one: no health assessment
+                self.rows["ssd_cla_health"] += [
+                    (f"D{e.event_id}", cid, "Dental Check", _iso(e.date), "Completed"),
+                    (f"B{e.event_id}", cid, "Review Health Assessment", _iso(e.date), "Booked")]
+        if not self.unmapped and any(e.kind == "health_assessment" for e in events):
+            self.rows["ssd_cla_health"].append((f"U{cid}", cid, UNMAPPED_HEALTH_CHECK, _iso(events[0].date),
+                                                "Completed"))
+            self.unmapped = len(self.rows["ssd_cla_health"]) + 1  # line 1 is the header row
+
+    def care_leaver(self, case: Case, events: Sequence[Event]) -> None:
+        """ssd_care_leavers holds the latest contact and pathway plan review only: so does the canonical twin."""
+        contacts = [e for e in events if e.kind == "pa_visit"]
+        plans = [e for e in events if e.kind == "pathway_plan_reviewed"]
+        if not contacts and not plans:
+            return
+        cid = case.case_id
+        latest = [x[-1] for x in (contacts, plans) if x]
+        for e in latest:
+            self.events.append((e.event_id, cid, e.kind, e.date.isoformat(), "", "", ""))
+        self.rows["ssd_care_leavers"].append((
+            f"CL{cid}", cid, "Relevant", "Yes", _iso(contacts[-1].date if contacts else None), "S", "Y", "F2",
+            _iso(plans[-1].date if plans else None), PLANTED_NAME, case.team, ""))
 
     def involvement(self, case: Case, start: date) -> None:
         worker = self.workers.setdefault(case.worker_email, f"PR{len(self.workers) + 1:04d}")
@@ -129,6 +190,10 @@ class _Writer:
                 PLANTED_POSTCODE, _iso(ended), ""))
 
     def reviews(self, cid: str, cla: str, events: list[Event]) -> None:
+        if events[0].subkind == "short_breaks":  # reg 48: the case system's reg 33 due dates do not apply
+            for review in (e for e in events if e.kind == "review_held"):
+                self.rows["ssd_cla_reviews"].append((f"R{review.event_id}", cla, "", _iso(review.date), "N", "PN1"))
+            return
         start, due = events[0].date, self.calendar.add_working_days(events[0].date, 20)
         held = [e for e in events if e.kind == "review_held"]
         for k, review in enumerate(held):
@@ -151,7 +216,8 @@ class _Writer:
 
 
 def _periods(events: Sequence[Event]) -> list[list[Event]]:
-    """Each period of care: its events from looked_after_start to looked_after_end (inclusive)."""
+    """Each period of care: its events from looked_after_start to looked_after_end (inclusive), and for a short
+    break the reviews held before the next break."""
     out: list[list[Event]] = []
     current: list[Event] | None = None
     for e in events:
@@ -162,6 +228,8 @@ def _periods(events: Sequence[Event]) -> list[list[Event]]:
             current.append(e)
             if e.kind == "looked_after_end":
                 current = None
+        elif out and out[-1][0].subkind == "short_breaks" and e.kind == "review_held":
+            out[-1].append(e)  # a review of a series of short breaks held between two breaks
     return out
 
 
@@ -178,7 +246,7 @@ def write_ssd(folder: Path, shape: CaseloadShape, calendar: WorkingDayCalendar) 
     for table, columns in TABLES.items():
         _write(folder / "ssd" / f"{table}.csv", columns, writer.rows[table])
     files = SsdFiles(folder / "ssd", folder / "canonical" / "cases.csv", folder / "canonical" / "events.csv",
-                     writer.planted)
+                     writer.planted, writer.unmapped)
     _write(files.canonical_cases, ("case_id", "initials", "dob", "team", "worker_email", "manager_email",
                                    "iro_email"), writer.cases)
     _write(files.canonical_events, ("event_id", "case_id", "event", "date", "placement_kind", "intended_until_18",

@@ -37,7 +37,7 @@ def _import(store: Store, paths: list[Path], ruleset: RuleSet, calendar: Working
 
 
 def _csv_paths(returns: list[Return]) -> list[Path]:
-    return [p for r in returns for p in (r.header, r.episodes, r.reviews)]
+    return [p for r in returns for p in (r.header, r.episodes, r.reviews, r.missing)]
 
 
 def deadlines(store: Store) -> set[tuple[Any, ...]]:

@@ -15,6 +15,7 @@ from ptrack.calendars import WorkingDayCalendar
 from ptrack.tracker.config import load_config
 from ptrack.tracker.discrepancies import find_discrepancies
 from ptrack.tracker.drop_folder import import_drop_folder
+from ptrack.tracker.importing.formats import ExtractOptions
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.services import import_paths, init_database, last_import, open_store
 from ptrack.tracker.store import Store
@@ -22,7 +23,7 @@ from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.extract_schema import case_system_due_dates
 from ptrack.tracker.synthetic import CaseloadShape
 from ptrack.tracker.synthetic_903 import CONNECTED_PLACE_CODES
-from ptrack.tracker.synthetic_ssd import PLANTED_NAME, PLANTED_POSTCODE, SsdFiles, write_ssd
+from ptrack.tracker.synthetic_ssd import HEALTH_CHECK_TYPES, PLANTED_NAME, PLANTED_POSTCODE, SsdFiles, write_ssd
 
 TODAY = date(2026, 11, 25)
 SHAPE = CaseloadShape(children=50, seed=9, as_of=TODAY)
@@ -47,8 +48,12 @@ def test_ssd_gives_the_deadlines_of_the_equivalent_canonical_csv(
     init_database(db_url)
     store = open_store(db_url)
     reports = import_paths(store, sorted(ssd.folder.glob("*.csv")), today=TODAY, ruleset=ruleset,
-                           calendar=calendar, connected_person_place_codes=CONNECTED_PLACE_CODES)
-    assert [str(x) for r in reports for x in r.rejects] == []
+                           calendar=calendar, connected_person_place_codes=CONNECTED_PLACE_CODES,
+                           options=ExtractOptions(health_check_types=HEALTH_CHECK_TYPES))
+    # the one planted health check type the council's map leaves out is reported, never guessed
+    assert [str(x) for r in reports for x in r.rejects] == [
+        f"ssd_cla_health.csv:{ssd.unmapped}: clah_health_check_type: 'optician check' is not mapped: add it to "
+        "[import.health_check_types] in ptrack.toml as initial, review, dental or other (it is never guessed)"]
     canonical_url = f"sqlite:///{tmp_path / 'canonical.db'}"
     init_database(canonical_url)
     canonical = open_store(canonical_url)
@@ -81,7 +86,7 @@ def test_the_drop_folder_imports_new_files_once_and_moves_them(
     config = load_config(None)
     report = import_drop_folder(store, config, ruleset, calendar, TODAY, folder)
     assert {f.file: f.status for f in report.files}["notes.csv"] == "failed"
-    assert report.count("imported") == 8
+    assert report.count("imported") == 12  # ssd_cla_health read for nothing: the default config maps no type
     assert (folder / "failed" / "notes.csv").exists()
     assert (folder / "failed" / "notes.csv.report.json").exists()
     saved = json.loads((folder / "processed" / "ssd_cla_reviews.csv.report.json").read_text())

@@ -25,6 +25,8 @@ CATALOGUE = {
     "needs_assessment_16": ("england", "N"), "staying_put_review": ("tameside", "L"),
     "pf_initial_visit": ("england", "N"), "pf_visit": ("england", "N"), "adoption_review": ("england", "N"),
     "iro_dispute_stage": ("england", "L"), "iro_dispute_total": ("england", "N"),
+    "short_break_review_first": ("england", "N"), "short_break_review_subsequent": ("england", "N"),
+    "short_break_visit": ("england", "N"),
 }
 # The rest of the statutory timetable (the short-break rules are added with the short-break regime).
 CATALOGUE.update({rule_id: ("england", "N") for rule_id in (

@@ -14,13 +14,13 @@ from ptrack.tracker.importing.formats import TARGET_ORDER, Context, FileFormat
 from ptrack.tracker.importing.reader import read_header
 from ptrack.tracker.importing.report import ImportReport, Reject
 from ptrack.tracker.importing.ssd import SSD_FORMATS
-from ptrack.tracker.importing.ssda903 import SSDA903_EPISODES, SSDA903_HEADER, SSDA903_REVIEWS
+from ptrack.tracker.importing.ssd_more import SSD_MORE_FORMATS
+from ptrack.tracker.importing.ssda903 import SSDA903_CSV_FORMATS
 from ptrack.tracker.importing.ssda903_xml import SSDA903_XML, is_903_xml
 
-FORMATS: dict[str, FileFormat] = {
-    f.name: f
-    for f in (EVENTS, CASES, PEOPLE, SSDA903_HEADER, SSDA903_EPISODES, SSDA903_REVIEWS, SSDA903_XML, *SSD_FORMATS)
-}
+_ALL: tuple[FileFormat, ...] = (EVENTS, CASES, PEOPLE, *SSDA903_CSV_FORMATS, SSDA903_XML, *SSD_FORMATS,
+                                *SSD_MORE_FORMATS)
+FORMATS: dict[str, FileFormat] = {f.name: f for f in _ALL}
 # `--format ssda903` / `--format ssd`: any table of that family, recognised by its columns.
 FAMILIES = {"ssda903": ("ssda903_",), "ssd": ("ssd_",)}
 

@@ -75,6 +75,7 @@ def parse_person(values: Mapping[str, str], ctx: Context) -> Person:
         team=cell(values, "team", _TEXT_200),
         slack_user_id=cell(values, "slack_user_id", _TEXT_64),
         channel=cell(values, "channel", _CHOICE_CHANNELS),
+        sw_id=cell(values, "sw_id", _TEXT_64),
     )
 
 
@@ -93,6 +94,7 @@ def parse_event(values: Mapping[str, str], ctx: Context) -> Event:
     weeks = (cell(values, "weeks", partial(parse_weeks, most=MAX_EXTENSION_WEEKS.get(kind, 52)))
              if get("weeks") else None)
     short_break = bool(cell(values, "short_break", parse_yes_no)) if get("short_break") else False
+    short_break = short_break or (kind == "looked_after_start" and subkind == "short_breaks")
     note = cell(values, "note", _TEXT_2000) if get("note") else ""
     event = Event(event_id, case_id, kind, when, placement, until_18, subkind, weeks, short_break, note)
     if not event.event_id:

@@ -31,3 +31,14 @@ class CaseSystemDue:
     due: date
     review_date: date | None  # None: the review has not been held (yet)
     event_id: str  # the review_held event of the same row ("" when not held)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The social worker (by SW_ID / prof_staff_id) allocated to a case from `start` to `end` (None: open)."""
+
+    source: str
+    case_id: str
+    sw_id: str
+    start: date
+    end: date | None

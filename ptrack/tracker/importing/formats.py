@@ -11,15 +11,31 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.importing.fields import FieldError
 from ptrack.tracker.importing.reader import read_rows
 from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.model import Case, Event, Person
 
 # Case-system extracts (SSDA903, SSD) also give partial case details and the case system's own due dates.
-Record = Case | Person | Event | CaseDetails | CaseSystemDue
+Record = Case | Person | Event | CaseDetails | CaseSystemDue | Allocation
 TARGET_ORDER = {"cases": 0, "people": 1, "events": 2}  # cases before people before events
+
+
+HEALTH_CHECK_CLASSES = frozenset({"initial", "review", "dental", "other"})
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What a council's config says about its case-system extracts (config `[import]`, docs/importing.md)."""
+
+    # SSDA903 PlacedAdoption's DATE_PLACED is the decision that the child should be placed for adoption; it
+    # becomes `authority_to_place` only where the council says its return records the authority (the placement
+    # order or s19 consent) there.
+    placed_adoption_is_authority_to_place: bool = False
+    # SSD `clah_health_check_type` is free text: each council's values (lower case) -> initial, review, dental
+    # or other. A value not listed is reported, never guessed.
+    health_check_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,6 +56,7 @@ class Context:
     full_extract: frozenset[str] = frozenset()
     max_void_share: float = 0.10
     allow_mass_void: bool = False
+    options: ExtractOptions = field(default_factory=ExtractOptions)
 
     def is_full_extract(self, path: Path, fmt_name: str) -> bool:
         return fmt_name in self.full_extract or f"{path.parent.name}/" in self.full_extract

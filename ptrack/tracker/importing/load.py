@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ptrack.tracker.errors import ImportFileError, PtrackError
-from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.importing.formats import Context, FileFormat, Record
 from ptrack.tracker.importing.reader import file_sha256
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT, ImportReport, Reject
@@ -30,7 +30,7 @@ class _Rollback(Exception):
 
 def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_run: bool) -> ImportReport:
     report = ImportReport(file=path.name, format=fmt.name, sha256=file_sha256(path), dry_run=dry_run,
-                          source=fmt.source)
+                          source=fmt.source, note=_note(fmt, ctx))
     if dry_run:
         try:
             with store.transaction(f"importing {path.name} (dry run)") as conn:
@@ -53,6 +53,11 @@ def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_
     return report
 
 
+def _note(fmt: FileFormat, ctx: Context) -> str:
+    note_for = getattr(fmt, "note_for", None)
+    return str(note_for(ctx)) if note_for is not None else ""
+
+
 def _batch_values(report: ImportReport, status: str, ctx: Context) -> dict[str, object]:
     return {
         "rows_read": report.rows_read, "rows_loaded": report.rows_loaded,
@@ -72,11 +77,12 @@ class _Chunk:
         self.events: list[Event] = []
         self.event_lines: list[int] = []  # the row of each event; 0: a record inferred for an earlier row
         self.dues: list[CaseSystemDue] = []
+        self.allocations: list[Allocation] = []
         self.rejects: list[Reject] = []
         self.pending = 0
         self.by_type: dict[type, list[Any]] = {
             Case: self.cases, CaseDetails: self.details, Person: self.people, Event: self.events,
-            CaseSystemDue: self.dues,
+            CaseSystemDue: self.dues, Allocation: self.allocations,
         }
         # Non-event records of rows that also give events (an SSDA903 XML child): written, but the row is
         # counted by its events.
@@ -230,6 +236,8 @@ def _write_records(conn: Connection, chunk: _Chunk, writer: EventWriter, batch_i
         counts.add(w.upsert_people(conn, chunk.people))
     if chunk.dues:
         counts.add(extracts.upsert_case_system_dues(conn, chunk.dues, batch_id, writer.now))
+    if chunk.allocations:
+        counts.add(extracts.upsert_allocations(conn, chunk.allocations, batch_id, writer.now))
     return counts
 
 

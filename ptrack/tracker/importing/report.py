@@ -56,6 +56,7 @@ class ImportReport:
     unused: list[str] = field(default_factory=list)
     unused_note: str = ""
     event_kinds: dict[str, date] = field(default_factory=dict, repr=False)  # kind -> latest event date read
+    note: str = ""  # what the format says about the file as a whole (a table recognised but not used)
 
     @property
     def has_rejects(self) -> bool:

@@ -9,7 +9,8 @@ per table, recognised by the key columns of its table. Mapped to cases, events a
 | `ssd_cla_placement` | `placement_start` / `placement_end`; `clap_cla_placement_type` is a 903 PLACE code |
 | `ssd_cla_reviews` | `review_held` (not cancelled) and `clar_cla_review_due_date`, the case system's own due date |
 | `ssd_cla_visits` | `visit` |
-| `ssd_permanence` | `placed_for_adoption`, `permanence_achieved` (order type adoption / SGO / CAO) |
+| `ssd_permanence` | `authority_to_place` (placement order), `placed_for_adoption`, `permanence_achieved` |
+|  | (order type adoption / SGO / CAO) |
 | `ssd_involvements` + `ssd_professionals` | the allocated worker and team of a case (current involvement) |
 
 Only the columns named here are read. Names (`prof_professional_name`...), addresses and postcodes
@@ -27,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.importing.canonical import check_event_date
-from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.importing.fields import FieldError, parse_date
 from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.reader import read_rows
@@ -100,7 +101,7 @@ class Lookups:
         return person
 
 
-Mapper = Callable[[Mapping[str, str], Context, Lookups], list[Record]]
+Mapper = Callable[[Mapping[str, str], Context, Lookups], Sequence[Record | Reject]]
 
 
 def person_row(values: Mapping[str, str], ctx: Context, _: Lookups) -> list[Record]:
@@ -186,6 +187,10 @@ def permanence_row(values: Mapping[str, str], ctx: Context, _: Lookups) -> list[
     row = ident(values, "perm_table_id")
     person = ident(values, "perm_person_id")
     out: list[Record] = []
+    authority = ssd_date(values, "perm_placement_order_date")  # the placement order: authority to place
+    if authority is not None:
+        out.append(_event(ctx, person, "authority_to_place", authority, "perm_placement_order_date",
+                          f"ssd:perm:{row}:authority_to_place"))
     placed = ssd_date(values, "perm_placed_for_adoption_date")
     if placed is not None:
         out.append(_event(ctx, person, "placed_for_adoption", placed, "perm_placed_for_adoption_date",
@@ -236,9 +241,13 @@ class SsdFormat:
                 yield row
                 continue
             try:
-                yield from ((row.line, r) for r in self.mapper(row.values, ctx, lookups))
+                items = self.mapper(row.values, ctx, lookups)
             except RowError as exc:
                 yield Reject(path.name, row.line, exc.column, exc.reason)
+                continue
+            for item in items:  # a field reject of a row whose other fields load: located here
+                yield Reject(path.name, row.line, item.field, item.reason) if isinstance(item, Reject) \
+                    else (row.line, item)
 
 
 @dataclass(frozen=True)
@@ -257,19 +266,23 @@ class InvolvementsFormat:
     def records(self, path: Path, ctx: Context) -> Iterator[Item]:
         lookups = Lookups(path.parent)
         current: dict[str, tuple[date, int, CaseDetails]] = {}
+        allocations: list[tuple[int, Allocation]] = []
         for row in read_rows(path):
             if isinstance(row, Reject):
                 yield row
                 continue
             try:
                 found = self._current(row.values, ctx, lookups)
+                allocation = self.allocation(row.values, ctx, lookups)
             except RowError as exc:
                 yield Reject(path.name, row.line, exc.column, exc.reason)
                 continue
+            if allocation is not None:
+                allocations.append((row.line, allocation))
             if found is not None and (found[1].case_id not in current or current[found[1].case_id][0] <= found[0]):
                 current[found[1].case_id] = (found[0], row.line, found[1])
-        for _, line, details in sorted(current.values(), key=lambda v: v[1]):
-            yield line, details
+        rows: list[tuple[int, Record]] = [(line, details) for _, line, details in current.values()]
+        yield from sorted([*rows, *allocations], key=lambda item: item[0])
 
     def _current(self, values: Mapping[str, str], ctx: Context, lookups: Lookups) -> tuple[date, CaseDetails] | None:
         person = ident(values, "invo_person_id")
@@ -283,7 +296,34 @@ class InvolvementsFormat:
         if role and not any(r == role or r in role.split() or (" " in r and r in role) for r in _WORKER_ROLES):
             return None
         team = values.get("invo_professional_team", "").strip()[:200]
+        if not _email_known(values, lookups) and _staff_id(values, lookups):
+            return start, CaseDetails(person, team=team)  # the allocation names the worker: people.csv sw_id
         return start, CaseDetails(person, team=team, worker_email=worker_email(values, lookups))
+
+    def allocation(self, values: Mapping[str, str], ctx: Context, lookups: Lookups) -> Allocation | None:
+        """A social-worker involvement as an allocation by `prof_staff_id` (matched to people.csv `sw_id`)."""
+        person = values.get("invo_person_id", "").strip()
+        staff = _staff_id(values, lookups)
+        start = ssd_date(values, "invo_involvement_start_date")
+        role = values.get("invo_professional_role_id", "").strip().lower()
+        if not staff or person not in ctx.dobs or start is None or start > ctx.today or (
+                role and not any(r == role or r in role.split() or (" " in r and r in role) for r in _WORKER_ROLES)):
+            return None
+        return Allocation(SOURCE, person, staff, start, ssd_date(values, "invo_involvement_end_date"))
+
+
+def _staff_id(values: Mapping[str, str], lookups: Lookups) -> str:
+    professional = values.get("invo_professional_id", "").strip()
+    staff = lookups.get("ssd_professionals", "prof_professional_id", "prof_staff_id").get(professional, "")
+    return "" if "@" in staff else staff
+
+
+def _email_known(values: Mapping[str, str], lookups: Lookups) -> bool:
+    try:
+        worker_email(values, lookups)
+    except RowError:
+        return False
+    return True
 
 
 def _fmt(name: str, target: str, keys: set[str], mapper: Mapper) -> SsdFormat:

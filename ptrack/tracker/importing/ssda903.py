@@ -2,7 +2,9 @@
 its exact column set (docs/importing.md). The XML form (`ssda903_xml.py`) feeds the same `Return903` mapper.
 
 Mapping: RNE S starts a period of care (`looked_after_start` on DECOM); RNE S/P/T/U/B start a placement
-(`placement_start`, PLACE mapped to a kind); RNE L changes legal status only and gives no event. DEC with REC
+(`placement_start`, PLACE mapped to a kind; an A-code is also `placed_for_adoption`); RNE L changes legal status
+only and gives no event, unless it moves into or out of short breaks (V3/V4): then the period ends and a new
+one starts that day. DEC with REC
 X1 continues the period; any other REC ends it (`looked_after_end` and `placement_end` on DEC). LS V3/V4 mark
 the period a short break (kept out of the reg 33 review rules). REVIEW gives `review_held`. HOME_POST, PL_POST,
 URN, UPN, MOTHER, MC_DOB, ETHNIC and PLACE_PROVIDER are read and dropped.
@@ -28,12 +30,13 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.importing.canonical import check_event_date
-from ptrack.tracker.importing.extract_records import CaseDetails
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails
 from ptrack.tracker.importing.fields import FieldError, parse_date
 from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.reader import read_rows
 from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.importing.ssda903_codes import (
+    ADOPTION,
     CONTINUES,
     LS_CODES,
     PLACE_CODES,
@@ -53,6 +56,18 @@ HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 EPISODE_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN")
 REVIEW_COLUMNS = ("CHILD", "DOB", "REVIEW", "REVIEW_CODE")
+MISSING_COLUMNS = ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END")
+SW_EPISODE_COLUMNS = ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON")
+PLACED_ADOPTION_COLUMNS = ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED")
+# Tables of the return ptrack reads no deadline from: recognised by these columns, reported as not used.
+UNUSED_TABLES = {
+    "uasc": ("CHILD", "SEX", "DOB", "DUC"),
+    "oc2": ("CHILD", "DOB", "SDQ_SCORE", "CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK"),
+    "oc3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    "ad1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR"),
+    "prevperm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+}
+MISSING_KINDS = {"M": "missing", "A": "away"}
 Item = tuple[int, Record] | Reject
 
 
@@ -152,6 +167,59 @@ class Return903:
                 self.field_check(items, line, lambda: self.code(values, "REVIEW_CODE", REVIEW_CODES))
         return self.guarded(line, work)
 
+    def missing(self, values: Mapping[str, str], line: int) -> list[Item]:
+        """A missing (M) or away (A) episode: `missing_start` on MIS_START and, once it has ended,
+        `missing_end` on MIS_END (both keyed by the start, so a later return adding the end corrects nothing)."""
+        def work(items: list[Item]) -> None:
+            child = self.child_id(values)
+            sub = MISSING_KINDS[self.code(values, "MISSING", frozenset(MISSING_KINDS))]
+            start = self.day(values, "MIS_START")
+            assert start is not None
+            check_event_date(child, start, self.ctx, case_column="CHILD", date_column="MIS_START")
+            prefix = f"903:{child}:{start.isoformat()}"
+            items.append((line, Event(f"{prefix}:missing_start", child, "missing_start", start, subkind=sub)))
+            self.field_check(items, line, lambda: self._missing_end(values, child, start, prefix, sub, line, items))
+        return self.guarded(line, work)
+
+    def _missing_end(self, values: Mapping[str, str], child: str, start: date, prefix: str, sub: str, line: int,
+                     items: list[Item]) -> None:
+        end = self.day(values, "MIS_END", required=False)
+        if end is None:
+            return  # still missing, or the end is not yet recorded
+        if end < start:
+            raise RowError("MIS_END", f"{end.isoformat()} is before MIS_START {start.isoformat()}")
+        check_event_date(child, end, self.ctx, case_column="CHILD", date_column="MIS_END")
+        items.append((line, Event(f"{prefix}:missing_end", child, "missing_end", end, subkind=sub)))
+
+    def placed_adoption(self, values: Mapping[str, str], line: int) -> list[Item]:
+        """DATE_PLACED is the decision that the child should be placed for adoption: `authority_to_place` when
+        the council's config says so (import.placed_adoption_is_authority_to_place), else read and not used."""
+        def work(items: list[Item]) -> None:
+            child = self.child_id(values)
+            decided = self.day(values, "DATE_PLACED")
+            assert decided is not None
+            check_event_date(child, decided, self.ctx, case_column="CHILD", date_column="DATE_PLACED")
+            if self.ctx.options.placed_adoption_is_authority_to_place:
+                items.append((line, Event(f"903:{child}:{decided.isoformat()}:authority_to_place", child,
+                                          "authority_to_place", decided)))
+        return self.guarded(line, work)
+
+    def sw_episode(self, values: Mapping[str, str], line: int) -> list[Item]:
+        """The social worker allocated from SW_DECOM to SW_DEC (open while blank)."""
+        def work(items: list[Item]) -> None:
+            child = self.child_id(values)
+            sw_id = values.get("sw_id", "").strip()
+            if not sw_id:
+                raise RowError("SW_ID", "required")
+            start = self.day(values, "SW_DECOM")
+            assert start is not None
+            check_event_date(child, start, self.ctx, case_column="CHILD", date_column="SW_DECOM")
+            end = self.day(values, "SW_DEC", required=False)
+            if end is not None and end < start:
+                raise RowError("SW_DEC", f"{end.isoformat()} is before SW_DECOM {start.isoformat()}")
+            items.append((line, Allocation(SOURCE, child, sw_id, start, end)))
+        return self.guarded(line, work)
+
     def episode(self, values: Mapping[str, str], line: int) -> list[Item]:
         items: list[Item] = []
         try:
@@ -186,16 +254,29 @@ class Return903:
             raise RowError("DECOM", f"{decom.isoformat()} overlaps the previous episode "
                                     f"({state.last_decom.isoformat()} to {state.last_dec.isoformat()})")
         prefix = f"903:{child}:{decom.isoformat()}"
-        if rne == "S" or state is None or not state.open:
+        reopened = False
+        if state is not None and state.open and rne != "S" and short != state.short_break:
+            # A change of legal status into or out of short breaks (V3/V4) inside one period (REC X1 then a
+            # new episode): the short-break arrangement ends and full care begins that day (reg 48), or the
+            # other way round: two periods, the end and the start on one day.
+            items.append((line, Event(f"{prefix}:looked_after_end", child, "looked_after_end", decom,
+                                      note="legal status changed to or from short breaks (V3/V4)")))
+            items.append((line, Event(f"{prefix}:looked_after_start", child, "looked_after_start", decom,
+                                      "", None, "", None, short, "legal status changed to or from short breaks")))
+            state = self.children[child] = _Child(True, short, decom, None)
+            reopened = True
+        elif rne == "S" or state is None or not state.open:
             note = "" if rne == "S" else (
                 f"period start inferred: episode with RNE {rne} and no open period of care in this return "
                 "(began before the collection year?)")
             items.append((line, Event(f"{prefix}:looked_after_start", child, "looked_after_start", decom,
                                       "", None, "", None, short, note)))
             state = self.children[child] = _Child(True, short, decom, None)
-        if rne in PLACEMENT_RNE:
+        if rne in PLACEMENT_RNE or reopened:
             kind, until18 = placement_kind(place, self.ctx.connected_place_codes)
             items.append((line, Event(f"{prefix}:placement_start", child, "placement_start", decom, kind, until18)))
+            if place in ADOPTION:  # A3-A6: placed for adoption (with consent or under a placement order)
+                items.append((line, Event(f"{prefix}:placed_for_adoption", child, "placed_for_adoption", decom)))
         dec_text, rec_text = get("dec", ""), get("rec", "")
         dec = self._end(dec_text, rec_text, line, decom, items) if dec_text or rec_text else None
         state.last_decom, state.last_dec = decom, (dec[0] if dec else None)
@@ -235,14 +316,23 @@ class Csv903Format:
     table: str  # "header", "episode" or "review": the `Return903` method for its rows
     source: str = SOURCE
 
+    note: str = ""  # said in the import report of every file of this table
+
     def missing_columns(self, header: Sequence[str]) -> list[str]:
-        wanted = {c.lower() for c in self.columns}
-        got = {h.lower() for h in header}
-        missing = sorted(c.upper() for c in wanted - got)
-        extra = sorted(c.upper() for c in got - wanted)
-        return missing + [f"(not an {self.name} column: {c})" for c in extra]
+        """Matched by name, not position: columns in any order, and columns of later collection years (or a
+        council's own) beside them, are read and dropped."""
+        got = {h.strip().lower() for h in header}
+        return sorted(c for c in self.columns if c.lower() not in got)
+
+    def note_for(self, ctx: Context) -> str:
+        if self.table == "placed_adoption" and not ctx.options.placed_adoption_is_authority_to_place:
+            return ("PlacedAdoption: not used for deadlines (config import.placed_adoption_is_authority_to_place "
+                    "is false: DATE_PLACED is read as the decision to place, not the authority to place)")
+        return self.note
 
     def records(self, path: Path, ctx: Context) -> Iterator[Item]:
+        if self.table == "unused":
+            return
         mapper = Return903(path.name, ctx)
         handle: Callable[[Mapping[str, str], int], list[Item]] = getattr(mapper, self.table)
         for row in read_rows(path):
@@ -255,3 +345,15 @@ class Csv903Format:
 SSDA903_HEADER = Csv903Format("ssda903_header", "cases", HEADER_COLUMNS, "header")
 SSDA903_EPISODES = Csv903Format("ssda903_episodes", "events", EPISODE_COLUMNS, "episode")
 SSDA903_REVIEWS = Csv903Format("ssda903_reviews", "events", REVIEW_COLUMNS, "review")
+SSDA903_MISSING = Csv903Format("ssda903_missing", "events", MISSING_COLUMNS, "missing")
+SSDA903_PLACED_ADOPTION = Csv903Format("ssda903_adoption", "events", PLACED_ADOPTION_COLUMNS,
+                                       "placed_adoption")
+SSDA903_SW_EPISODES = Csv903Format("ssda903_sw_episodes", "events", SW_EPISODE_COLUMNS, "sw_episode")
+SSDA903_UNUSED = tuple(
+    Csv903Format(f"ssda903_{name}", "events", columns, "unused",
+                 note=f"{name.upper() if name != 'prevperm' else 'PrevPerm'}: recognised; not used for deadlines "
+                      "(nothing stored)")
+    for name, columns in UNUSED_TABLES.items()
+)
+SSDA903_CSV_FORMATS = (SSDA903_HEADER, SSDA903_EPISODES, SSDA903_REVIEWS, SSDA903_MISSING,
+                       SSDA903_PLACED_ADOPTION, SSDA903_SW_EPISODES, *SSDA903_UNUSED)

@@ -1,6 +1,6 @@
 """SSDA903 as the XML return: root `EXPSSDA903`, one `CHILD` element per child holding a `HEADER`, its
-`EPISODE`s and `AREVIEW`s (optionally inside grouping elements such as `EPISODES`), each with one element per
-903 column (`<DECOM>01/04/2023</DECOM>`). Other groups (UASC, AMISSING, OC2, OC3, PREV_PERM...) are skipped.
+`EPISODE`s, `AREVIEW`s and `AMISSING`s (optionally inside grouping elements such as `EPISODES`), one element per
+903 column (`<DECOM>01/04/2023</DECOM>`). Other groups (UASC, OC2, OC3, PREV_PERM...) are skipped.
 
 The file is streamed with ElementTree's pull parser (the machinery of `iterparse`), fed line by line so every
 record and reject carries the line where its group ends; each `CHILD` is cleared once mapped, so memory stays
@@ -21,7 +21,7 @@ from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.importing.ssda903 import SOURCE, Item, Return903
 
 ROOT = "EXPSSDA903"
-_GROUPS = {"HEADER": "header", "EPISODE": "episode", "AREVIEW": "review"}
+_GROUPS = {"HEADER": "header", "EPISODE": "episode", "AREVIEW": "review", "AMISSING": "missing"}
 
 
 def is_903_xml(path: Path) -> bool:

@@ -16,7 +16,7 @@ from ptrack.tracker.rules.scopes import CaseScopes
 SCOPE_NAMES = {
     "period": "period of care", "placement": "placement", "proceedings": "care proceedings",
     "private_fostering": "private fostering arrangement", "adoption": "placement for adoption",
-    "dispute": "open dispute", "case": "case",
+    "dispute": "open dispute", "short_break_series": "series of short breaks", "case": "case",
 }
 # Events that open or close scopes: used when they do, and only then.
 STRUCTURAL = {

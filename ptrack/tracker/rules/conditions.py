@@ -137,8 +137,10 @@ def eligible_16_date(scopes: CaseScopes, period: Scope) -> date | None:
         return None
     fourteen, sixteen = add_months(dob, 168), add_months(dob, 192)
     total = timedelta(0)
+    if period.short_break:  # CPPCR reg 40(2): a child on short breaks (reg 48) is not an eligible child
+        return None
     for p in scopes.by_within.get("period", []):
-        if p.start is None:
+        if p.start is None or p.short_break:
             continue
         start = max(p.start, fourteen)
         end = p.end or date.max

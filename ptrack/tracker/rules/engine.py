@@ -62,7 +62,9 @@ def _compute(
     timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
 ) -> tuple[list[Deadline], Context]:
     settings = ruleset.settings
-    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]))
+    gap = settings["short_break_series_gap_months"]
+    assert isinstance(gap, int)
+    scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]), gap)
     ctx = Context(scopes, calendar, settings)
     winners: dict[tuple[str, str, int], list[_Candidate]] = {}
     for rule in ruleset.ordered:
@@ -123,11 +125,11 @@ def _anchors(
     kind, arg = rule.anchor_kind, rule.anchor_arg
     start = scope.start_event
     if kind in ("start", "start_then_each") and start is not None:
-        yield Anchor(1, start.date, start.kind, start.event_id, -1)
+        yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
     if kind == "first":
         for i, e in enumerate(scope.events):
             if e.kind == arg and rule.counts(e.kind, e.subkind):
-                yield Anchor(1, e.date, e.kind, e.event_id, i)
+                yield Anchor(1, e.date, e.kind, e.event_id, i, _noted(e))
                 break
     if kind in ("each", "start_then_each"):
         each = rule.anchor_each
@@ -135,7 +137,7 @@ def _anchors(
         for i, e in enumerate(scope.events):
             if e.kind in each and rule.counts(e.kind, e.subkind):
                 slot += 1
-                yield Anchor(slot, e.date, e.kind, e.event_id, i)
+                yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
     if kind == "first_then_each":
         yield from _first_then_each(rule, scope)
     if kind == "age":
@@ -159,11 +161,17 @@ def _first_then_each(rule: Rule, scope: Scope) -> Iterator[Anchor]:
     for i, e in enumerate(scope.events):
         if not started and e.kind == rule.anchor_first and rule.counts(e.kind, e.subkind):
             started = True
-            yield Anchor(slot, e.date, e.kind, e.event_id, i)
+            yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
         elif e.kind in each and rule.counts(e.kind, e.subkind):
             slot += 1
             if started:
-                yield Anchor(slot, e.date, e.kind, e.event_id, i)
+                yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
+
+
+def _noted(event: Event) -> tuple[str, ...]:
+    """What the source said about the anchor event (an inferred period start, a care leaver's latest date only,
+    a return home interview offered but undated), carried into the explanation."""
+    return (f"{event.kind} {event.date.isoformat()}: {event.note}",) if event.note else ()
 
 
 def _age_anchor(rule: Rule, scope: Scope, ctx: Context) -> Iterator[Anchor]:

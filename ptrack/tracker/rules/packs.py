@@ -5,7 +5,8 @@ A pack is `[pack]` (name, title, scope N|L, version) and `[rules.<id>]` tables. 
 - `obligation`: what must happen. Rules sharing an obligation compete; for each occurrence the earliest due
   date wins (docs/rules.md), which is how a local pack makes a date earlier than the statutory one.
 - `within`: the scope the rule lives in: `period` (of care), `placement`, `proceedings`, `private_fostering`,
-  `adoption` (placed for adoption), `dispute`, or `case`.
+  `adoption` (placed for adoption), `dispute`, `short_break_series` (consecutive short-break periods, reg 48),
+  or `case`.
 - `anchor`: where the count starts. `start` (the scope's opening event); `first:<event>`; `each:<event>` (every
   such event: INT, counted from the date it actually happened); `start_then_each:<event>`;
   `rule:<rule_id>` (the due date of another rule's deadline, moving with it); `age:<years>[:<months>]`;
@@ -58,7 +59,9 @@ from ptrack.tracker.errors import RulePackError
 from ptrack.tracker.model import EVENT_KINDS, EVENT_SUBKINDS, PERMANENCE_KINDS, PLACEMENT_KINDS
 from ptrack.tracker.rules.settings import check_settings
 
-SCOPES = frozenset({"period", "placement", "proceedings", "private_fostering", "adoption", "dispute", "case"})
+SCOPES = frozenset({
+    "period", "placement", "proceedings", "private_fostering", "adoption", "dispute", "short_break_series", "case",
+})
 AUDIENCES = frozenset({"worker", "manager", "iro"})
 CONDITIONS = frozenset({
     "placement_kind", "intended_until_18", "age_lt", "age_gte", "in_proceedings", "proceedings_concluded",

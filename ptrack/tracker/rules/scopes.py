@@ -1,5 +1,6 @@
 """A case's timeline cut into the scopes rules live in: periods of care, placements, proceedings, private
-fostering arrangements, placements for adoption, disputes, and the case as a whole.
+fostering arrangements, placements for adoption, disputes, series of short breaks (reg 48), and the case as a
+whole.
 
 Events are ordered by date and cut a day at a time (docs/rules.md): on a day with an opening event, that day's
 closing events end the scope already open, whatever the row order (a move: `placement_end` and
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
+from ptrack.calendars.counting import add_months
 from ptrack.tracker.model import Event, Timeline
 
 OPENERS = {
@@ -94,7 +96,14 @@ class CaseScopes:
         return None
 
 
-def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool = True) -> CaseScopes:
+def is_short_break_start(event: Event) -> bool:
+    """A `looked_after_start` of a short-break arrangement (SSDA903 LS V3/V4, or events.csv kind=short_breaks)."""
+    return event.short_break or event.subkind == "short_breaks"
+
+
+def build_scopes(
+    timeline: Timeline, as_of: date, count_additional_reviews: bool = True, short_break_gap_months: int = 12,
+) -> CaseScopes:
     """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones). Same-day changes
     follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
     events = [
@@ -109,7 +118,7 @@ def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool
                         {"placement_end": "placement ended", "looked_after_end": "left care"}, "move", ignored)
     by_within: dict[str, list[Scope]] = {
         "period": _spans(days, "period", {"looked_after_start"}, {"looked_after_end": "left care"},
-                         "ignore", ignored),
+                         "full_care", ignored),
         "proceedings": _spans(days, "proceedings", {"proceedings_issued"},
                               {"proceedings_concluded": "proceedings concluded"}, "supersede", ignored),
         "private_fostering": _spans(days, "private_fostering", {"pf_notified"},
@@ -121,12 +130,14 @@ def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool
         "case": [Scope("case", "case", None, events=list(events))],
     }
     for period in by_within["period"]:
-        period.short_break = bool(period.start_event and period.start_event.short_break)
+        period.short_break = bool(period.start_event and is_short_break_start(period.start_event))
+    by_within["short_break_series"] = _short_break_series(by_within["period"], events, short_break_gap_months,
+                                                          as_of, ignored)
     for placement in by_within["placement"]:
         assert placement.start_event is not None
         placement.placement_kind = placement.start_event.placement_kind
         placement.intended_until_18 = placement.start_event.intended_until_18
-        home = next((p for p in by_within["period"] if p.contains(placement.start_event.date)), None)
+        home = next((p for p in reversed(by_within["period"]) if p.contains(placement.start_event.date)), None)
         placement.short_break = bool(home and home.short_break)
     return CaseScopes(timeline, events, by_within, ignored)
 
@@ -143,6 +154,7 @@ class _Day:
 
 _REOPEN_REASON = {
     "move": "next placement started ({kind} {day})",
+    "full_care": "entered full care ({kind} {day}): the full regime starts that day",
     "supersede": "never concluded: a new application was issued ({kind} {day})",
 }
 
@@ -155,7 +167,8 @@ def _spans(
     day's closers end the scope already open (one of each kind: a move, a new period), whatever their row
     order; then the openers open; then the day's other events join the open scope; any closer left over
     closes it (a one-day scope). An opener while a scope is open: `move` and `supersede` close the open one
-    and open a new one; `ignore` reports it as ignored."""
+    and open a new one; `ignore` reports it as ignored; `full_care` (periods of care) closes an open short-break
+    period when a full-care period starts and otherwise ignores, as `ignore` does."""
     scopes: list[Scope] = []
     current: Scope | None = None
     structural = openers | set(closers)
@@ -167,6 +180,8 @@ def _spans(
             continue
         opens = [e for e in group if e.kind in openers]
         closes = [e for e in group if e.kind in closers]
+        if reopen == "full_care" and len(opens) > 1:
+            opens = _one_start(opens, ignored)
         if current is not None and opens:
             first_of_kind = list({e.kind: e for e in reversed(closes)}.values())
             for event in first_of_kind:
@@ -175,7 +190,8 @@ def _spans(
                 _close(current, min(first_of_kind, key=event_order), closers, first_of_kind)
                 current = None
         for event in opens:
-            if current is not None and reopen == "ignore":
+            if current is not None and (reopen == "ignore" or (reopen == "full_care" and not _to_full_care(
+                    current, event))):
                 assert current.start_event is not None
                 ignored.setdefault(event.event_id, (
                     f"a second {event.kind} while the {within.replace('_', ' ')} opened by "
@@ -227,3 +243,67 @@ def _adoption_spans(events: list[Event], placements: list[Scope], ignored: dict[
         scope.events = [e for e in events if e is not event and scope.contains(e.date)]
         scopes.append(scope)
     return scopes
+
+
+def _one_start(opens: list[Event], ignored: dict[str, str]) -> list[Event]:
+    """Several period starts on one day (an SSD episode and its V3/V4 legal status) are one start: a short-break
+    one carries the legal status and opens the period; the others are reported as the same start."""
+    keep = next((e for e in opens if is_short_break_start(e)), opens[0])
+    for event in opens:
+        if event is not keep:
+            ignored.setdefault(event.event_id, f"the same period start as {keep.event_id}"
+                                               f"{' (short breaks)' if is_short_break_start(keep) else ''}")
+    return [keep]
+
+
+def _to_full_care(current: Scope, event: Event) -> bool:
+    return current.start_event is not None and is_short_break_start(current.start_event) \
+        and not is_short_break_start(event)
+
+
+def _short_break_series(
+    periods: list[Scope], events: list[Event], gap_months: int, as_of: date, ignored: dict[str, str],
+) -> list[Scope]:
+    """Reg 48: consecutive short-break periods form one series, whose reviews and visits carry on across the
+    breaks, until a full-care period starts (the full regime begins that day) or no break follows within
+    `gap_months` of the last one's end (the series ended on the day the gap became longer than that)."""
+    series: list[Scope] = []
+    current: Scope | None = None
+    last_end: date | None = None
+    for period in periods:
+        assert period.start_event is not None and period.start is not None
+        if current is not None and last_end is not None and period.start > add_months(last_end, gap_months):
+            _end_series(current, add_months(last_end, gap_months), last_end, gap_months)
+            current = None
+        if not period.short_break:
+            if current is not None:
+                current.end, current.end_event = period.start, period.start_event
+                current.end_reason = (f"entered full care (looked_after_start {period.start.isoformat()}): the "
+                                      f"full regime starts that day")
+                current = None
+            continue
+        if current is None:
+            current = Scope("short_break_series", period.key, period.start_event, short_break=True)
+            series.append(current)
+        current.events.extend(period.events)
+        last_end = period.end
+        if last_end is None:
+            break
+    if current is not None and last_end is not None and as_of > add_months(last_end, gap_months):
+        _end_series(current, add_months(last_end, gap_months), last_end, gap_months)
+    for scope in series:
+        placed = [p for p in periods if p.short_break and scope.contains(p.start or date.min)]
+        between = [e for e in events if scope.contains(e.date) and not any(p.contains(e.date) for p in placed)]
+        for event in between:
+            if event.kind == "visit":
+                ignored.setdefault(event.event_id, "a visit on a day the child was not on a short break: reg "
+                                                   "48(3)(c) counts visits on days the child is in fact placed")
+        scope.events = sorted([*scope.events, *(e for e in between if e.kind == "review_held")],
+                              key=lambda e: (e.date, event_order(e)))
+    return series
+
+
+def _end_series(scope: Scope, end: date, last_end: date, gap_months: int) -> None:
+    scope.end = end
+    scope.end_reason = (f"no short break for {gap_months} months after the last one ended {last_end.isoformat()} "
+                        f"(setting short_break_series_gap_months): the series ended")

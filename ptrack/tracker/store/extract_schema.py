@@ -26,3 +26,18 @@ case_system_due_dates = Table(
     UniqueConstraint("source", "review_id"),
 )
 Index("ix_case_system_due_dates_case_id", case_system_due_dates.c.case_id)
+
+worker_allocations = Table(
+    "worker_allocations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("sw_id", String(64), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    Column("batch_id", BigId, ForeignKey("import_batches.id"), nullable=True),
+    Column("imported_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "case_id", "start"),
+)
+Index("ix_worker_allocations_case_id", worker_allocations.c.case_id)

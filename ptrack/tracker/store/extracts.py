@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 
-from ptrack.tracker.importing.extract_records import CaseDetails, CaseSystemDue
+from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.bulk import bulk_insert
 from ptrack.tracker.store.extract_schema import case_system_due_dates as dues_table
+from ptrack.tracker.store.extract_schema import worker_allocations as alloc_table
 from ptrack.tracker.store.writes import LOOKUP_CHUNK, WriteCounts
 
 _DETAIL_FIELDS = ("dob", "team", "worker_email")
@@ -131,3 +132,46 @@ def review_deadlines(conn: Connection, case_ids: Sequence[str]) -> list[dict[str
 
 def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def upsert_allocations(
+    conn: Connection, allocations: Sequence[Allocation], batch_id: int | None, now: datetime,
+) -> WriteCounts:
+    """Insert or update worker allocations by (source, case, start). They change no deadline, only who is told."""
+    counts = WriteCounts()
+    by_key = {(a.source, a.case_id, a.start): a for a in allocations}
+    a = alloc_table.c
+    for source, case_id, start in by_key:
+        new = by_key[(source, case_id, start)]
+        stored = conn.execute(select(a.id, a.sw_id, a.end).where(
+            a.source == source, a.case_id == case_id, a.start == start)).first()
+        if stored is None:
+            bulk_insert(conn, alloc_table, [{"source": source, "case_id": case_id, "sw_id": new.sw_id,
+                                             "start": start, "end": new.end, "batch_id": batch_id,
+                                             "imported_at": now}])
+            counts.loaded += 1
+        elif (stored.sw_id, stored.end) != (new.sw_id, new.end):
+            conn.execute(update(alloc_table).where(a.id == stored.id).values(
+                sw_id=new.sw_id, end=new.end, batch_id=batch_id, imported_at=now))
+            counts.corrected += 1
+        else:
+            counts.unchanged += 1
+    return counts
+
+
+def allocated_on(
+    conn: Connection, day: date, cases: tuple[str, str] | None = None,
+) -> dict[str, tuple[str, str]]:
+    """case id -> (sw_id, email) of the worker allocated on `day` (the latest allocation starting on or before
+    it and not ended before it); the email is "" when no person in people.csv has that sw_id."""
+    a, p = alloc_table.c, t.people.c
+    stmt = (select(a.case_id, a.sw_id, a.start, p.email)
+            .outerjoin(t.people, and_(p.sw_id == a.sw_id, p.sw_id != ""))
+            .where(a.start <= day, (a.end.is_(None)) | (a.end >= day))
+            .order_by(a.case_id, a.start))
+    if cases is not None:
+        stmt = stmt.where(a.case_id >= cases[0], a.case_id <= cases[1])
+    out: dict[str, tuple[str, str]] = {}
+    for r in conn.execute(stmt):
+        out[r.case_id] = (r.sw_id, (r.email or "").lower())
+    return out

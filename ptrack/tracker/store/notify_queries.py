@@ -13,6 +13,7 @@ from ptrack.tracker.model import status_on
 from ptrack.tracker.policy.types import Absence, OpenItem
 from ptrack.tracker.store import notify_schema as n
 from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.extracts import allocated_on
 
 SECOND_REVIEW_RULE = "cla_review_second"
 PERMANENCE_RULE = "permanence_plan_by_second_review"
@@ -68,6 +69,9 @@ def open_items(
     if cases is not None:
         stmt = stmt.where(d.case_id >= cases[0], d.case_id <= cases[1])
     held = _second_reviews_held(conn, today, cases)
+    # The worker allocated on the day (SSDA903 SWEpisodes, matched to people.csv by sw_id) wins over the
+    # case's recorded worker; an allocation to a worker people.csv does not name leaves the recorded one.
+    allocated = {case: email for case, (_, email) in allocated_on(conn, today, cases).items() if email}
     managers: dict[tuple[str, str], str] = {}
     for r in conn.execute(stmt):
         rule = rules.get(r.rule_id)
@@ -77,7 +81,8 @@ def open_items(
         if manager is None:
             manager = managers[r.manager_email, r.team] = (r.manager_email or team_managers.get(r.team, "")).lower()
         yield OpenItem(
-            r.case_id, r.key, r.rule_id, rule.title, r.due, r.initials, r.worker_email.lower(), manager,
+            r.case_id, r.key, r.rule_id, rule.title, r.due, r.initials,
+            allocated.get(r.case_id) or r.worker_email.lower(), manager,
             r.iro_email.lower(), rule.audience, rule.iro_relevant, None, None,
             held.get((r.case_id, r.anchor_event_id)) if r.rule_id == PERMANENCE_RULE else None, r.team,
             r.last_working_day, rule.working_days, rule.urgent,

@@ -84,6 +84,7 @@ people = Table(
     _str("team", 200),
     _str("slack_user_id", 64),
     _str("channel", 16),
+    _str("sw_id", 64),  # Social Work England number (SSDA903 SW_ID), to match worker allocations
 )
 
 import_batches = Table(
