@@ -27,11 +27,6 @@ EVENT_KINDS: frozenset[str] = frozenset(
         "placement_plan_agreed", "care_plan_agreed", "panel_invitation_sent", "panel_paperwork_filed",
         "needs_assessment_completed", "pathway_plan_agreed", "staying_put_considered",
         "dispute_raised", "dispute_stage_started", "dispute_resolved",
-        # The rest of the statutory timetable (docs/importing.md): health, education, missing, notifications,
-        # adoption, care leavers, IRO.
-        "health_assessment", "pep_reviewed", "missing_start", "missing_end", "return_home_interview",
-        "placement_notified", "interim_care_order", "authority_to_place", "adoption_visit",
-        "pathway_plan_reviewed", "pa_visit", "care_leaver_accommodation_start", "iro_allocated",
     }
 )
 

@@ -24,8 +24,8 @@ DEFAULT_SETTINGS: dict[str, object] = {
     "pep_review_months": 4,  # PEP reviewed each term: at most N months after the last one
     "health_review_age": 5,  # review health assessments 6-monthly before this birthday, then 12-monthly
     "rhi_missing_kinds": "missing",  # missing_end kinds that call for a return home interview ("missing,away")
-    "care_leaver_until_age": 21,
-    "short_break_series_gap_months": 12,  # a longer gap between short breaks ends the series (reg 48)  # pathway plan reviews and PA visits stop on this birthday (25 on request)
+    "care_leaver_until_age": 21,  # pathway plan reviews and PA visits stop on this birthday (25 on request)
+    "short_break_series_gap_months": 12,  # a longer gap between short breaks ends the series (reg 48)
 }
 
 
