@@ -116,8 +116,8 @@ def api_error(exc: SlackApiError, what: str, secrets: list[str]) -> DeliveryErro
     response = exc.response
     status = int(getattr(response, "status_code", 0) or 0)
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or "")[:200]
-    reason = redact(f"{what}: HTTP {status}" + (f": {code}" if code else ""), secrets)
+    code = str(data.get("error") or "")
+    reason = redact(f"{what}: HTTP {status}" + (f": {code}" if code else ""), secrets)[:300]  # redacted, then cut
     if status == 429 or code == "ratelimited":
         return DeliveryError(reason, retryable=True, retry_after=retry_after(response.headers or {}),
                              status=status)
