@@ -14,21 +14,22 @@ CLOCK = "2026-11-25T09:00:00+00:00"  # inside the delivery window, for the comma
 CASE_COLUMNS = ["case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email"]
 
 
-def load(ptrack: Ptrack, cases: Sequence[tuple[str, str, str]], *, people: bool = True) -> None:
+def load(ptrack: Ptrack, cases: Sequence[tuple[str, ...]], *, people: bool = True) -> None:
     """`ptrack init` and an import of `cases` (case id, initials, team), each with a first review overdue since
     Tue 21 Jan 2025 (looked after from 19 Dec 2024, no review since), plus the case TRACKED whose review was held,
-    so that the review rules are tracked (a feed supplies reviews) and the hostile cases show as overdue."""
+    so that the review rules are tracked (a feed supplies reviews) and the hostile cases show as overdue. A fourth
+    value is the case's worker (default sw@example.org)."""
     ptrack("init")
     with (ptrack.cwd / "cases.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CASE_COLUMNS)
-        for case_id, initials, team in [*cases, ("TRACKED", "TR", "Team A")]:
-            w.writerow([case_id, initials, "2012-06-01", team, "sw@example.org", "tm@example.org",
-                        "iro@example.org"])
+        for case_id, initials, team, *worker in [*cases, ("TRACKED", "TR", "Team A")]:
+            w.writerow([case_id, initials, "2012-06-01", team, worker[0] if worker else "sw@example.org",
+                        "tm@example.org", "iro@example.org"])
     with (ptrack.cwd / "events.csv").open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["event_id", "case_id", "event", "date"])
-        for n, (case_id, _, _) in enumerate(cases):
+        for n, (case_id, *_) in enumerate(cases):
             w.writerow([f"E{n}", case_id, "looked_after_start", "2024-12-19"])
         w.writerow(["T1", "TRACKED", "looked_after_start", "2024-12-19"])
         w.writerow(["T2", "TRACKED", "review_held", "2025-01-10"])

@@ -90,6 +90,7 @@ class HttpPeer:
         self.mode = "ok"
         self.auth_mode = "ok"  # Graph only: "discovery_down", "token_down" (503), "odd_discovery" (no endpoints)
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each request, in the order of `requests`
         self.echo_shape = "plain"  # "json" (escaped, `\\/` for `/`), "decoded" (URL-decoded) or "cut"
         self.cut_secret = ""  # "cut": this secret straddles the `cut_at`-th character of the error text
         self.cut_at = 300
@@ -100,6 +101,7 @@ class HttpPeer:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
                 peer.requests.append((self.command, self.path, headers, body))
+                peer.arrived.append(time.monotonic())
                 if peer.mode == "drip":
                     drip(self.wfile.write, self.wfile.flush)
                     return
