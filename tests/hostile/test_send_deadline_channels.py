@@ -8,6 +8,8 @@ delivered as soon as the pass starts, and the pass ends after about one timeout,
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ import pytest
 from ptrack.notifiers.base import DeliveryError, Message
 from ptrack.notifiers.email_graph import GraphMailNotifier
 from ptrack.notifiers.slack import SlackNotifier
-from tests.cli.test_cli_commands import Ptrack
+from tests.cli.test_cli_commands import TRAVEL, Ptrack
 from tests.hostile.hostile_cli import CLOCK, load, write_config
 from tests.notifiers.notifier_peers import (
     GRAPH_SECRET,
@@ -112,6 +114,23 @@ def test_a_graph_send_whose_sendmail_drips_after_a_slow_token_ends_at_the_timeou
     assert took < TIMEOUT + MARGIN, f"the send took {took:.2f} s with a {TIMEOUT} s timeout"
 
 
+def remind_timed(ptrack: Ptrack) -> tuple[str, float]:
+    """`ptrack remind` under the test clock; its output and when it printed the dispatch line (the end of the
+    pass; the interpreter's own shutdown, a second or so, is not the pass's)."""
+    command = [sys.executable, "-c", TRAVEL, CLOCK, "remind"]
+    with subprocess.Popen(command, cwd=ptrack.cwd, env={**ptrack.env, "PYTHONUNBUFFERED": "1"}, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        assert process.stdout is not None
+        lines, ended = [], 0.0
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("sent "):
+                ended = time.monotonic()
+        assert process.wait(timeout=60) == 0, "".join(lines)
+    assert ended, "".join(lines)
+    return "".join(lines), ended
+
+
 def test_remind_delivers_the_healthy_channel_at_once_and_ends_after_about_one_timeout(
     tmp_path: Path, peers: list[HttpPeer],
 ) -> None:
@@ -137,11 +156,10 @@ def test_remind_delivers_the_healthy_channel_at_once_and_ends_after_about_one_ti
             f'sender = "ptrack@example.org"\ntimeout = {TIMEOUT}\n'))
         ptrack.env |= {"PTRACK_TEST_HOOK": f"{teams.base}/workflows/abc/invoke", "PTRACK_TEST_SLACK": SLACK_TOKEN}
         ptrack("import", "people.csv")
-        r = ptrack("remind")
-        ended = time.monotonic()
+        said, ended = remind_timed(ptrack)
     finally:
         smtp.close()
-    assert "retrying 2, failed 0" in r.stdout, r.stdout  # the two stuck channels timed out, to be retried
+    assert "retrying 2, failed 0" in said, said  # the two stuck channels timed out, to be retried
     assert "c-mail@example.org" in [str(m["To"]) for m in smtp.messages]  # (and the manager's escalation)
     started = min(teams.arrived[0], slack.arrived[0], smtp.arrived[0])  # the first send of the pass
     assert smtp.arrived[0] - started < MARGIN, "the email waited behind a stuck channel"
