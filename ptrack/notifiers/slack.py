@@ -24,7 +24,7 @@ from slack_sdk.web import SlackResponse
 from ptrack.notifiers._deadline import Deadline, run_within
 from ptrack.notifiers._http import retry_after, transport_error
 from ptrack.notifiers.base import DeliveryError, Message, redact
-from ptrack.notifiers.render import plain_text, slack_blocks
+from ptrack.notifiers.render import plain_text, slack_blocks, slack_escape
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = WebClient.BASE_URL
@@ -82,7 +82,8 @@ class SlackNotifier:
         deadline = Deadline(self.timeout)  # the lookup and the post together
         user_id = message.recipient_slack_id or self.user_id(message.recipient_email, deadline)
         response = self._call("chat.postMessage", self.client.chat_postMessage, deadline, channel=user_id,
-                              text=plain_text(message), blocks=slack_blocks(message), unfurl_links=False)
+                              text=slack_escape(plain_text(message)), blocks=slack_blocks(message),
+                              unfurl_links=False)  # the fallback text is mrkdwn too: data escaped
         return f"slack:{response.get('channel', user_id)}:{response.get('ts', '')}"
 
     def user_id(self, email: str, deadline: Deadline | None = None) -> str:
