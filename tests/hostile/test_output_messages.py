@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.cli.test_cli_commands import Ptrack
-from tests.hostile.hostile_cli import CLOCK, load, write_config
+from tests.hostile.hostile_out import CLOCK, load, write_config
 from tests.notifiers.notifier_peers import SLACK_TOKEN, HttpPeer, SmtpPeer, slack_route, teams_route
 
 DEEP_LINK = "https://case-system.example/child/{case_id}"

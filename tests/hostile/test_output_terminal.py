@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli_commands import Ptrack
-from tests.hostile.hostile_cli import AS_OF, CLOCK, load, write_config
+from tests.hostile.hostile_out import AS_OF, CLOCK, load, write_config
 from tests.notifiers.notifier_peers import HttpPeer
 
 MARKUP_INITIALS = "[/x]"

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import pytest
 
 from tests.cli.test_cli_commands import Ptrack
-from tests.hostile.hostile_cli import CLOCK, load, write_config
+from tests.hostile.hostile_out import CLOCK, load, write_config
 from tests.notifiers.notifier_peers import HttpPeer
 
 WORKFLOW_ID = "7c2e9b41d05a4f3e8a61b2c7d9e0f314"

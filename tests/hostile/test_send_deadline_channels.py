@@ -21,7 +21,7 @@ from ptrack.notifiers.base import DeliveryError, Message
 from ptrack.notifiers.email_graph import GraphMailNotifier
 from ptrack.notifiers.slack import SlackNotifier
 from tests.cli.test_cli_commands import TRAVEL, Ptrack
-from tests.hostile.hostile_cli import CLOCK, load, write_config
+from tests.hostile.hostile_out import CLOCK, load, write_config
 from tests.notifiers.notifier_peers import (
     GRAPH_SECRET,
     GRAPH_TENANT,
