@@ -89,8 +89,7 @@ def expand_folders(paths: list[Path], fmt: str = "auto") -> list[Path]:
                            and p.suffix.lower() in (".csv", ".xml"))
             used = [p for p in found if not _unused_ssd_table(p, fmt)]
             for skipped in sorted(set(found) - set(used)):
-                output.err.print(f"note: {skipped}: a Standard Safeguarding Dataset table ptrack does not read; "
-                                 "skipped", markup=False)
+                output.warn(f"note: {skipped}: a Standard Safeguarding Dataset table ptrack does not read; skipped")
             if not used:
                 raise UsageError(f"import: folder {str(path)!r} has no .csv or .xml file ptrack can read")
             out.extend(used)
@@ -117,13 +116,15 @@ def _progress(show: bool, paths: list[Path]) -> Iterator[Callable[[str, int], No
         yield None
         return
     sizes = {p.name: p.stat().st_size for p in paths}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=output.out, transient=True) as bar:
+    with Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(), console=output.out,
+                  transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def update(name: str, rows: int) -> None:
             if name not in tasks:
-                tasks[name] = bar.add_task(name, total=max(sizes.get(name, 0) // 60, rows))  # ~60 bytes a row
+                total = max(sizes.get(name, 0) // 60, rows)  # ~60 bytes a row
+                tasks[name] = bar.add_task(output.printable(name), total=total)
             bar.update(tasks[name], completed=rows)
 
         yield update

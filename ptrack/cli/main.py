@@ -29,7 +29,7 @@ from ptrack.cli import (
     setup,
 )
 from ptrack.cli.global_options import HELP_KEY, PtrackGroup
-from ptrack.cli.output import err
+from ptrack.cli.output import warn
 from ptrack.cli.state import DEFAULT_DB, AppState, state
 from ptrack.tracker.errors import PtrackError
 
@@ -106,7 +106,7 @@ def main() -> None:
     except (PtrackError, CalendarError) as exc:
         _fail(exc, str(exc))
     except KeyboardInterrupt:
-        err.print("interrupted")
+        warn("interrupted")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the edge: anything unexpected still gets one line
         _fail(exc, f"unexpected {type(exc).__name__}: {exc}; run with --verbose for the traceback and report it")
@@ -115,7 +115,7 @@ def main() -> None:
 def _fail(exc: BaseException, message: str) -> None:
     if _current.verbose:
         traceback.print_exception(exc, file=sys.stderr)
-    err.print(f"error: {message}", markup=False)
+    warn(f"error: {message}")
     sys.exit(1)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ptrack.cli.output import err, line
+from ptrack.cli.output import line, warn
 from ptrack.cli.state import state
 from ptrack.tracker import services
 from ptrack.tracker.config import STARTER_CONFIG, resolve_config_path
@@ -31,8 +31,8 @@ def init(ctx: typer.Context) -> None:
     try:
         ruleset = s.ruleset
     except RulePackError as exc:
-        err.print(f"error: rule packs {', '.join(s.config.rule_packs)} cannot be loaded: {exc}; fix rule_packs in "
-                  f"{target} or the pack file, then run `ptrack doctor`", markup=False)
+        warn(f"error: rule packs {', '.join(s.config.rule_packs)} cannot be loaded: {exc}; fix rule_packs in "
+             f"{target} or the pack file, then run `ptrack doctor`")
         raise typer.Exit(1) from None
     line(f"rule packs: {', '.join(ruleset.packs)} ({len(ruleset.rules)} rules)")
 

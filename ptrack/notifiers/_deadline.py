@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -59,6 +60,22 @@ def _shut(sock: socket.socket | None) -> None:
         return
     with contextlib.suppress(OSError):  # already closed or never connected
         sock.shutdown(socket.SHUT_RDWR)
+
+
+class Deadline:
+    """The total deadline of one send that takes several calls (Slack's user lookup then its post, Graph's token
+    then its sendMail): each call gets only what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+
+    def left(self, what: str) -> float:
+        """Seconds left, or a retryable timed-out `DeliveryError` naming `what` when none are."""
+        remaining = self._ends - time.monotonic()
+        if remaining <= 0:
+            raise timed_out(what, self.seconds)
+        return remaining
 
 
 def run_within(seconds: float, call: Callable[[], T], what: str) -> T:

@@ -99,7 +99,7 @@ def _factory(cls: type[http.client.HTTPConnection], watchdog: Watchdog) -> Any:
 def status_error(status: int, headers: Mapping[str, str], body: bytes, secrets: Iterable[str],
                  what: str) -> DeliveryError:
     """The `DeliveryError` for a non-2xx HTTP answer."""
-    detail = redact(body.decode("utf-8", "replace")[:300].strip(), secrets)
+    detail = redact(body.decode("utf-8", "replace"), secrets).strip()[:300]  # redacted whole, then cut
     reason = f"{what}: HTTP {status}" + (f": {detail}" if detail else "")
     if status == 429:
         return DeliveryError(reason, retryable=True, retry_after=retry_after(headers), status=status)

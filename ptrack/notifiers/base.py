@@ -14,12 +14,14 @@ day, working days, worker and link; the council; links), rendered for each chann
 from __future__ import annotations
 
 import base64
+import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
 
 @dataclass(frozen=True)
@@ -92,19 +94,26 @@ _SECRET_PARAMS = re.compile(r"(?i)\b(sig|signature|sp|sv|code|token|access_token
 
 def secret_forms(secret: str) -> set[str]:
     """Every form in which `secret` (or a part of it) may come back in a peer's answer: the value, URL-encoded
-    and base64; for a URL also its path with the query, the query, and each query value."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode()}
+    and base64; for a URL also its path with the query, the query, each secret query value (`sig=`, or any
+    long one) and each long path segment (a Teams workflow's id), as sent and decoded: a peer may quote the
+    request JSON- or HTML-escaped (`\\/workflows\\/…`), URL-decoded or split."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode(),
+             json.dumps(secret)[1:-1], json.dumps(secret)[1:-1].replace("/", "\\/"), html.escape(secret)}
     parts = urlsplit(secret)
-    if parts.scheme in ("http", "https") and parts.query:
-        forms |= {f"{parts.path}?{parts.query}", parts.query}
-        values = [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS or len(v) >= LONG_VALUE]
-        forms |= {*values, *(quote(v, safe="") for v in values)}
+    if parts.scheme in ("http", "https"):
+        segments = [s for s in parts.path.split("/") if len(unquote(s)) >= LONG_VALUE]
+        forms |= {*segments, *(unquote(s) for s in segments)}
+        if parts.query:
+            forms |= {f"{parts.path}?{parts.query}", parts.query, unquote(parts.query)}
+            values = [v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMS or len(v) >= LONG_VALUE]
+            forms |= {*values, *(quote(v, safe="") for v in values)}
     return {f for f in forms if len(f) >= MIN_PART} | {secret}
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` with every secret, and every form of it (`secret_forms`), replaced; any URL query string and any
-    signature-like parameter (`sig=`, `token=`, ...) too, whether or not it is a known secret."""
+    signature-like parameter (`sig=`, `token=`, ...) too, whether or not it is a known secret. Redact a peer's
+    whole answer before shortening it: a cut inside a secret would leave a part no form matches."""
     forms: set[str] = set()
     for secret in secrets:
         if secret:

@@ -3,8 +3,8 @@
 The app registration needs the application permission `Mail.Send`, which an Exchange Online application access
 policy restricts to the one sender mailbox (docs/channels.md). The msal `ConfidentialClientApplication` is built
 on first use (it reads the tenant's OpenID configuration over the network) and kept with its token cache, so a
-token is fetched once an hour, not once a message. The token request and the sendMail POST each finish within
-`timeout` or fail as timed out. A 400 from sendMail (`ErrorInvalidRecipients`) fails that message only. The
+token is fetched once an hour, not once a message. The token request and the sendMail POST together finish
+within `timeout` or fail as timed out. A 400 from sendMail (`ErrorInvalidRecipients`) fails that message only. The
 authority and Graph base URLs are configurable: national clouds, proxies and the tests' local HTTPS servers.
 The client secret and the access token never appear in an error or a log line.
 """
@@ -20,7 +20,7 @@ import msal
 import requests
 from msal.exceptions import MsalServiceError
 
-from ptrack.notifiers._deadline import run_within
+from ptrack.notifiers._deadline import Deadline, run_within
 from ptrack.notifiers._http import post_json, ssl_context, status_error
 from ptrack.notifiers.base import DeliveryError, Message, redact
 from ptrack.notifiers.render import html_body, subject
@@ -56,22 +56,24 @@ class GraphMailNotifier:
         self._lock = threading.Lock()
 
     def send(self, message: Message) -> str:
-        token = self.access_token()
+        deadline = Deadline(self.timeout)  # the token and the sendMail together
+        token = self.access_token(deadline)
         url = f"{self.graph_base_url}/v1.0/users/{quote(self.sender, safe='@')}/sendMail"
         what = f"graph {self.name}: sendMail"
-        response = post_json(url, mail(message), timeout=self.timeout, secrets=[*self.secrets, token], what=what,
-                             headers={"Authorization": f"Bearer {token}"}, context=ssl_context(self.ca_bundle))
+        response = post_json(url, mail(message), timeout=deadline.left(what), secrets=[*self.secrets, token],
+                             what=what, headers={"Authorization": f"Bearer {token}"},
+                             context=ssl_context(self.ca_bundle))
         request_id = response.headers.get("request-id") or response.headers.get("Request-Id") or ""
         log.debug("%s: %s accepted with HTTP %s", what, message.key, response.status)
         return f"graph:{response.status}:{request_id or message.key}"
 
-    def access_token(self) -> str:
+    def access_token(self, deadline: Deadline | None = None) -> str:
         """A client-credentials token for Graph, from msal's cache while it is valid."""
         what = f"graph {self.name}: token"
         scope = f"{self.graph_base_url}/.default"
+        left = (deadline or Deadline(self.timeout)).left(what)
         try:
-            result = run_within(self.timeout, lambda: self._application().acquire_token_for_client(scopes=[scope]),
-                                what)
+            result = run_within(left, lambda: self._application().acquire_token_for_client(scopes=[scope]), what)
         except DeliveryError:
             raise
         except (requests.RequestException, OSError) as exc:

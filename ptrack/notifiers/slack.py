@@ -5,7 +5,8 @@ the life of the process). slack-sdk's retry handlers are switched off: a 429 bec
 carrying Retry-After for the outbox to honour, never a sleep in the dispatcher. The bot token never appears in
 an error or a log line (slack-sdk's own log records go through the same redaction). An unknown or disabled
 user (`users_not_found`, ...) or a refused message fails that message only (`recipient=True`); a bad token or
-missing scope is the channel's fault. Each Web API call has a total deadline of `timeout`.
+missing scope is the channel's fault. A send (the user lookup and the post together) has a total deadline of
+`timeout`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
-from ptrack.notifiers._deadline import run_within
+from ptrack.notifiers._deadline import Deadline, run_within
 from ptrack.notifiers._http import retry_after, transport_error
 from ptrack.notifiers.base import DeliveryError, Message, redact
-from ptrack.notifiers.render import plain_text, slack_blocks
+from ptrack.notifiers.render import plain_text, slack_blocks, slack_escape
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = WebClient.BASE_URL
@@ -78,19 +79,22 @@ class SlackNotifier:
         self._token_digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
 
     def send(self, message: Message) -> str:
-        user_id = message.recipient_slack_id or self.user_id(message.recipient_email)
-        response = self._call("chat.postMessage", self.client.chat_postMessage, channel=user_id,
-                              text=plain_text(message), blocks=slack_blocks(message), unfurl_links=False)
+        deadline = Deadline(self.timeout)  # the lookup and the post together
+        user_id = message.recipient_slack_id or self.user_id(message.recipient_email, deadline)
+        response = self._call("chat.postMessage", self.client.chat_postMessage, deadline, channel=user_id,
+                              text=slack_escape(plain_text(message)), blocks=slack_blocks(message),
+                              unfurl_links=False)  # the fallback text is mrkdwn too: data escaped
         return f"slack:{response.get('channel', user_id)}:{response.get('ts', '')}"
 
-    def user_id(self, email: str) -> str:
+    def user_id(self, email: str, deadline: Deadline | None = None) -> str:
         """The Slack user id for `email`, looked up once per process."""
         cache_key = (self.base_url, self._token_digest, email.lower())
         with _user_ids_lock:
             cached = _user_ids.get(cache_key)
         if cached:
             return cached
-        response = self._call("users.lookupByEmail", self.client.users_lookupByEmail, email=email)
+        response = self._call("users.lookupByEmail", self.client.users_lookupByEmail,
+                              deadline or Deadline(self.timeout), email=email)
         user_id = str((response.get("user") or {}).get("id") or "")
         if not user_id:
             raise DeliveryError(f"slack {self.name}: users.lookupByEmail gave no user id", retryable=False,
@@ -99,10 +103,11 @@ class SlackNotifier:
             _user_ids[cache_key] = user_id
         return user_id
 
-    def _call(self, method: str, call: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
+    def _call(self, method: str, call: Callable[..., SlackResponse], deadline: Deadline,
+              **kwargs: Any) -> SlackResponse:
         what = f"slack {self.name}: {method}"
         try:
-            return run_within(self.timeout, lambda: call(**kwargs), what)
+            return run_within(deadline.left(what), lambda: call(**kwargs), what)
         except SlackApiError as exc:
             raise api_error(exc, what, self.secrets) from None
         except SlackClientError as exc:
@@ -116,8 +121,8 @@ def api_error(exc: SlackApiError, what: str, secrets: list[str]) -> DeliveryErro
     response = exc.response
     status = int(getattr(response, "status_code", 0) or 0)
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or "")[:200]
-    reason = redact(f"{what}: HTTP {status}" + (f": {code}" if code else ""), secrets)
+    code = str(data.get("error") or "")
+    reason = redact(f"{what}: HTTP {status}" + (f": {code}" if code else ""), secrets)[:300]  # redacted, then cut
     if status == 429 or code == "ratelimited":
         return DeliveryError(reason, retryable=True, retry_after=retry_after(response.headers or {}),
                              status=status)

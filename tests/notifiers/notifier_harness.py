@@ -35,6 +35,7 @@ from ptrack.tracker.config import parse_config
 
 PERSON_NAME = "Wilhelmina Featherstonehaugh"  # in the data, never in what a channel delivers
 WEBHOOK_SIG = "WEBHOOKSIGNATURE0123456789"
+WORKFLOW_ID = "5d0e6b3a9c7f41e2b8a4d1c0f9e2a7b6"  # a path segment of the webhook URL, as secret as the signature
 CHANNELS = ["folder", "teams", "slack", "smtp", "graph"]
 
 
@@ -67,6 +68,7 @@ class Harness:
     delivered: Callable[[], list[str]]
     secrets: list[str] = field(default_factory=list)
     peer: HttpPeer | SmtpPeer | None = None
+    parts: list[str] = field(default_factory=list)  # secrets of which not even a fragment may show
     retry_after_supported: bool = True
     dripping: Callable[[], Notifier] | None = None  # the channel pointed at a peer that drips its answer
 
@@ -93,7 +95,7 @@ def folder_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., Http
 
 def teams_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPeer]) -> Iterator[Harness]:
     peer = start(teams_route)
-    path = f"/workflows/0a1b2c3d/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers&sig={WEBHOOK_SIG}"
+    path = f"/workflows/{WORKFLOW_ID}/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers&sig={WEBHOOK_SIG}"
 
     def build(broken: bool = False) -> Notifier:
         url = f"http://127.0.0.1:{closed_port() if broken else peer.port}{path}"
@@ -101,8 +103,10 @@ def teams_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'timeout = {CLIENT_TIMEOUT}\n[teams."Children in Care 1"]\nteams_webhook_env = "PTRACK_TEAMS_CIC1"\n')
         return notifier_from(toml, {"PTRACK_TEAMS_CIC1": url}, "teams")
 
-    secrets = [f"{peer.base}{path}", WEBHOOK_SIG, path.partition("?")[2]]
-    yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer, dripping=dripping(peer, build))
+    secrets = [f"{peer.base}{path}", WEBHOOK_SIG, WORKFLOW_ID, path.partition("?")[2]]
+    peer.cut_secret = WORKFLOW_ID
+    yield Harness("teams", build, lambda: peer.bodies("/workflows/"), secrets, peer, [WORKFLOW_ID, WEBHOOK_SIG],
+                  dripping=dripping(peer, build))
 
 
 def dripping(peer: HttpPeer, build: Callable[..., Notifier]) -> Callable[[], Notifier]:
@@ -122,7 +126,8 @@ def slack_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'base_url = "http://127.0.0.1:{port}/api/"\ntimeout = {CLIENT_TIMEOUT}\n')
         return notifier_from(toml, {"PTRACK_SLACK_TOKEN": SLACK_TOKEN}, "chat")
 
-    yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer,
+    peer.cut_secret, peer.cut_at = SLACK_TOKEN, 200
+    yield Harness("slack", build, lambda: peer.bodies("chat.postMessage"), [SLACK_TOKEN], peer, [SLACK_TOKEN],
                   dripping=dripping(peer, build))
 
 
@@ -139,8 +144,8 @@ def smtp_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpPe
 
     plain = base64.b64encode(f"\0{SMTP_USER}\0{SMTP_PASSWORD}".encode()).decode()  # what AUTH PLAIN sends
     try:
-        yield Harness("smtp", build, peer.delivered, [SMTP_PASSWORD, plain], peer, retry_after_supported=False,
-                      dripping=lambda: build(port=drip.port))
+        yield Harness("smtp", build, peer.delivered, [SMTP_PASSWORD, plain], peer, [SMTP_PASSWORD],
+                      retry_after_supported=False, dripping=lambda: build(port=drip.port))
     finally:
         peer.close()
         drip.close()
@@ -157,5 +162,6 @@ def graph_harness(tmp: Path, cert: tuple[Path, Path], start: Callable[..., HttpP
                 f'ca_bundle = "{ca_bundle}"\n')
         return notifier_from(toml, {"PTRACK_GRAPH_SECRET": secret}, "email")
 
+    peer.cut_secret = GRAPH_TOKEN
     yield Harness("graph", build, lambda: peer.bodies("/sendMail"), [GRAPH_SECRET, GRAPH_TOKEN], peer,
-                  dripping=dripping(peer, build))
+                  [GRAPH_SECRET, GRAPH_TOKEN], dripping=dripping(peer, build))

@@ -5,9 +5,10 @@ AUTH, and a throw-away TLS certificate for 127.0.0.1.
 Every peer has a `mode` the tests switch: "ok", "throttled" (429 + Retry-After: 7, or SMTP 452), "unavailable"
 (503, or SMTP 451), "slow" (answers after SLOW_SECONDS, longer than the clients' timeout), "rejected" (the
 channel's permanent refusal: 404, invalid_auth, 403, SMTP 550), "echo" (a refusal that quotes the request back,
-headers and body, as some gateways do: `403 Cannot POST /workflows/…&sig=…`) and "drip" (the answer one byte
-every DRIP_SECONDS, so no single read ever times out). `DripServer` does the same to an SMTP banner. Each
-records what it received. The Slack peer knows some users (`users_not_found` for `UNKNOWN_EMAILS`) and the SMTP
+headers and body, as some gateways do: `403 Cannot POST /workflows/…&sig=…`; its `echo_shape` quotes it
+JSON-escaped, URL-decoded, or padded so that `cut_secret` straddles the `cut_at`-th character) and "drip" (the
+answer one byte every DRIP_SECONDS, so no single read ever times out). `DripServer` does the same to an SMTP banner.
+Each records what it received. The Slack peer knows some users (`users_not_found` for `UNKNOWN_EMAILS`) and the SMTP
 peer refuses `REFUSED_RCPTS` with 550, so one recipient can fail while the channel works.
 """
 
@@ -28,7 +29,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -89,6 +90,10 @@ class HttpPeer:
         self.mode = "ok"
         self.auth_mode = "ok"  # Graph only: "discovery_down", "token_down" (503), "odd_discovery" (no endpoints)
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.arrived: list[float] = []  # time.monotonic() of each request, in the order of `requests`
+        self.echo_shape = "plain"  # "json" (escaped, `\\/` for `/`), "decoded" (URL-decoded) or "cut"
+        self.cut_secret = ""  # "cut": this secret straddles the `cut_at`-th character of the error text
+        self.cut_at = 300
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -96,6 +101,7 @@ class HttpPeer:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = dict(self.headers.items())
                 peer.requests.append((self.command, self.path, headers, body))
+                peer.arrived.append(time.monotonic())
                 if peer.mode == "drip":
                     drip(self.wfile.write, self.wfile.flush)
                     return
@@ -153,6 +159,20 @@ def echo_text(method: str, path: str, headers: dict[str, str], body: bytes) -> s
     return "\n".join(lines)
 
 
+def shaped(peer: HttpPeer, text: str, lead: str = "") -> str:
+    """The echo `text` in the peer's `echo_shape`; `lead` is what the channel's error text has before it."""
+    if peer.echo_shape == "json":
+        return json.dumps({"error": {"message": text}}).replace("/", "\\/")
+    if peer.echo_shape == "decoded":
+        return unquote(text)
+    if peer.echo_shape == "cut" and peer.cut_secret in text:
+        lines = text.split("\n")  # the line with the secret first, padded to put the secret on the cut
+        lines.sort(key=lambda line: peer.cut_secret not in line)
+        text = "\n".join(lines)
+        return "." * (peer.cut_at - len(lead) - text.index(peer.cut_secret) - len(peer.cut_secret) // 2) + text
+    return text
+
+
 class DripServer:
     """A TCP server that drips its banner (`220 ...`) one byte per DRIP_SECONDS: an SMTP peer that never times
     a read out."""
@@ -201,7 +221,7 @@ def teams_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
     if peer.mode == "rejected":
         return _json(404, {"error": {"code": "TriggerNotFound", "message": "The workflow was not found."}})
     if peer.mode == "echo":
-        return 403, {"Content-Type": "text/plain"}, echo_text(method, path, headers, body).encode()
+        return 403, {"Content-Type": "text/plain"}, shaped(peer, echo_text(method, path, headers, body)).encode()
     card = json.loads(body)
     if peer.mode == "refuse_card" or "REFUSE-CARD" in json.dumps(card):
         return _json(400, {"error": {"code": "InvalidRequestContent", "message": "The card could not be read."}})
@@ -219,7 +239,8 @@ def slack_user(email: str) -> str:
 
 def slack_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
     if peer.mode == "echo":
-        return _json(200, {"ok": False, "error": "invalid_auth: " + echo_text(method, path, headers, body)})
+        lead = "invalid_auth: "
+        return _json(200, {"ok": False, "error": lead + shaped(peer, echo_text(method, path, headers, body), lead)})
     if headers.get("Authorization") != f"Bearer {SLACK_TOKEN}" or peer.mode == "rejected":
         return _json(200, {"ok": False, "error": "invalid_auth"})
     if path.endswith("/users.lookupByEmail"):
@@ -269,7 +290,7 @@ def graph_route(peer: HttpPeer, method: str, path: str, headers: dict[str, str],
             return _json(403, {"error": {"code": "ErrorAccessDenied",
                                          "message": "Access is denied. Check credentials and try again."}})
         if peer.mode == "echo":
-            return 403, {"Content-Type": "text/plain"}, echo_text(method, path, headers, body).encode()
+            return 403, {"Content-Type": "text/plain"}, shaped(peer, echo_text(method, path, headers, body)).encode()
         to = [r["emailAddress"]["address"] for r in json.loads(body)["message"]["toRecipients"]]
         if set(to) & REFUSED_RCPTS:
             return _json(400, {"error": {"code": "ErrorInvalidRecipients",

@@ -21,6 +21,7 @@ from notifier_peers import CLIENT_TIMEOUT, SLOW_SECONDS, HttpPeer
 
 from ptrack.notifiers.base import DeliveryError
 
+FRAGMENT = 10  # no run of this many characters of a secret may show (a secret cut short still leaks)
 PEER_LOGGERS = ("mail.log",)  # aiosmtpd, the SMTP peer: it logs what it receives, AUTH included
 
 
@@ -33,6 +34,10 @@ def assert_no_secret(harness: Harness, error: DeliveryError | None, caplog: pyte
     for secret in harness.secrets:
         for where, text in texts.items():
             assert secret not in text, f"{harness.channel}: a secret leaked into the {where}"
+    for part in harness.parts:
+        for fragment in {part[i:i + FRAGMENT] for i in range(len(part) - FRAGMENT + 1)}:
+            for where, text in texts.items():
+                assert fragment not in text, f"{harness.channel}: {fragment!r} of a secret leaked into the {where}"
 
 
 def send_failing(harness: Harness, caplog: pytest.LogCaptureFixture, broken: bool = False) -> DeliveryError:
@@ -136,6 +141,21 @@ def test_a_peer_that_echoes_the_request_leaks_no_secret(harness: Harness, caplog
         harness.peer.auth_mode = "ok"
     error = send_failing(harness, caplog)
     assert not error.retryable and not error.recipient  # a fault of the channel's credentials
+
+
+@pytest.mark.parametrize("shape", ["json", "decoded", "cut"])
+def test_a_peer_that_echoes_the_request_in_another_shape_leaks_no_part_of_a_secret(
+    harness: Harness, caplog: pytest.LogCaptureFixture, shape: str
+) -> None:
+    """The echo JSON-escaped (`\\/workflows\\/<id>\\/…`), URL-decoded, or long enough that the error text is cut
+    inside the secret: no ten consecutive characters of the workflow id, signature, token or password show."""
+    needs_peer(harness)
+    if not isinstance(harness.peer, HttpPeer):
+        pytest.skip(f"{harness.channel}: its echo (an SMTP reply quoting AUTH) has one shape")
+    harness.set_mode("echo")
+    harness.peer.echo_shape = shape
+    error = send_failing(harness, caplog)
+    assert not error.retryable and not error.recipient
 
 
 def test_connection_refused_is_retryable(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:

@@ -2,7 +2,9 @@
 
 Each message is claimed by one dispatcher (a conditional update, see `ptrack.tracker.store.outbox_queries`), sent
 through its channel, and its outcome recorded in its own transaction straight after the send. Every send has a
-total deadline (the channel's `timeout`), so a stuck peer costs one timeout, never the pass.
+total deadline (the channel's `timeout`), so a stuck peer costs one timeout, never the pass; and the channels of
+a batch send side by side (one thread per channel, each channel's messages in order), so a stuck channel never
+holds up another channel's messages. Recording an outcome is serialised (one lock per pass).
 
 - A retryable failure moves `next_attempt_at` (backoff, or the 429's Retry-After) and rests that channel for
   the rest of the pass, so Slack being down delays Slack only; after `max_attempts` the message is `dead`.
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,33 +103,52 @@ class _Pass:
     calendar: WorkingDayCalendar | None
     report: DispatchReport = field(default_factory=DispatchReport)
     resting: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held while an outcome is recorded
 
     def handle_all(self, claimed: list[q.Claimed]) -> None:
+        """Handle the claimed messages, each channel's in order in its own thread, the channels side by side."""
+        by_channel: dict[str, list[q.Claimed]] = {}
+        for message in claimed:
+            by_channel.setdefault(message.channel, []).append(message)
+        if len(by_channel) == 1:
+            self.handle_channel(claimed)
+            return
+        with ThreadPoolExecutor(max_workers=len(by_channel), thread_name_prefix="ptrack-dispatch") as pool:
+            running = [pool.submit(self.handle_channel, messages) for messages in by_channel.values()]
+        for done in running:
+            done.result()  # an unexpected error of any channel stops the pass, after the others finished
+
+    def handle_channel(self, claimed: list[q.Claimed]) -> None:
         """Handle each claimed message; if the pass stops on an unexpected error, hand the rest back."""
         for n, message in enumerate(claimed):
             try:
                 self.handle(message)
             except BaseException:
-                with contextlib.suppress(Exception):  # the database may be what failed: the lease covers it
-                    for rest in claimed[n:]:
+                with contextlib.suppress(Exception), self.lock:  # the database may be what failed: the lease
+                    for rest in claimed[n:]:  # covers it
                         self._finish(rest, status="pending", claimed_by="")
                 raise
 
     def handle(self, claimed: q.Claimed) -> None:
-        if claimed.channel in self.report.broken or claimed.channel in self.resting:
-            self._finish(claimed, status="pending", claimed_by="")
-            self.report.released += 1
-            return
+        with self.lock:
+            if claimed.channel in self.report.broken or claimed.channel in self.resting:
+                self._finish(claimed, status="pending", claimed_by="")
+                self.report.released += 1
+                return
         notifier = self.notifiers[claimed.channel]
         try:
             receipt = notifier.send(message_for(claimed, local_day(self.now), self.calendar))
         except DeliveryError as exc:
-            self._failed(claimed, exc, notifier)
+            with self.lock:
+                self._failed(claimed, exc, notifier)
         except Exception as exc:  # noqa: BLE001 - a notifier bug must not stop the pass; retried like a 5xx
-            self._failed(claimed, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True), notifier)
+            with self.lock:
+                self._failed(claimed, DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True), notifier)
         else:
-            if self._finish(claimed, status="sent", sent_at=self.now, receipt=str(receipt)[:1000], last_error=""):
-                self.report.sent += 1
+            with self.lock:
+                if self._finish(claimed, status="sent", sent_at=self.now, receipt=str(receipt)[:1000],
+                                last_error=""):
+                    self.report.sent += 1
 
     def _failed(self, claimed: q.Claimed, exc: DeliveryError, notifier: Notifier) -> None:
         error = redact(exc.reason, getattr(notifier, "secrets", ()))[:500]
