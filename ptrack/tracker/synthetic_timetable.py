@@ -68,6 +68,9 @@ class TimetableEvents:
                 late = self.rng.random() < 0.25
                 self.add("return_home_interview", back + (self.rng.randint(4, 8) if late else self.rng.randint(0, 3)))
             day = back + self.rng.randint(15, 120)
+        if stop >= self.today and self.rng.random() < 0.1:
+            # Missing on the day the data was taken: an episode with no end yet (903 MIS_END empty).
+            self.add("missing_start", max(day, self.today - self.rng.randint(0, 5)), sub="missing")
 
     def placement(self, start: int, kind: str) -> str:
         """The notification of a placement; one foster placement in twelve is an emergency with a carer not
