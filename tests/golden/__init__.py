@@ -2,8 +2,9 @@
 
 `cases.csv` and `events.csv` here are reviewed reference timelines: the SPEC §3 examples plus seeded
 synthetic children, and hand-made children T1-T4 for the health, education, missing, emergency placement,
-reg 28(4)/(5), adoption and care-leaver rules. `expected_deadlines.csv` is what the engine computes for them with every shipped pack on
-`AS_OF`. A rule or calendar change shows up as a reviewable diff of that file. Regenerate it with:
+reg 28(4)/(5), adoption and care-leaver rules. `expected_deadlines.csv` is what the engine computes for them
+with every shipped pack on `AS_OF`. A rule or calendar change shows up as a reviewable diff of that file.
+Regenerate it with:
 
     .venv/bin/python -m tests.golden --regenerate
 """
