@@ -40,6 +40,8 @@ class Context:
     full_extract: frozenset[str] = frozenset()
     max_void_share: float = 0.10
     allow_mass_void: bool = False
+    # The last day the working-day calendar covers: a date after it (a case system's due date) is rejected.
+    latest: date = date.max
 
     def is_full_extract(self, path: Path, fmt_name: str) -> bool:
         return fmt_name in self.full_extract or f"{path.parent.name}/" in self.full_extract
