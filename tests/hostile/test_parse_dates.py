@@ -15,7 +15,6 @@ from tests.hostile.parse_harness import (
     HEADER_903,
     SSD_PERSON,
     batch_statuses,
-    case_rows,
     import_files,
     ptrack,
     stored_case_ids,
@@ -26,58 +25,62 @@ from tests.hostile.parse_harness import (
 ABSURD = "99999999999999999999/01/2015"
 
 
-def _cases(folder: Path, bad: str) -> tuple[Path, str]:
-    rows = case_rows(3)
-    rows[1] = f"C1,AB,{bad},Team A,sw@example.org,,"
-    return write(folder / "cases.csv", CASES_HEADER, rows), "cases.csv:3: dob: "
+BAD = [ABSURD, "0001-01-01", "1899-12-31", "31/12/1066", "2015-13-01", "٢٠١٥-٠١-٠١", "1/1/20150", "-1/01/2015"]
+# C0 good, then one child per bad date of birth (C1...), then a good one: the good load, each bad is located
+DOBS = ["01/06/2015", *BAD, "01/06/2015"]
+GOOD = {"C0", f"C{len(DOBS) - 1}"}
 
 
-def _header_903(folder: Path, bad: str) -> tuple[Path, str]:
-    rows = [f"C{i},1,{bad if i == 1 else '01/06/2015'},WBRI,,," for i in range(3)]
-    return write(folder / "header.csv", HEADER_903, rows), "header.csv:3: DOB: "
+def _cases(folder: Path, dobs: list[str]) -> tuple[Path, str, int]:
+    rows = [f"C{i},AB,{dob},Team A,sw@example.org,," for i, dob in enumerate(dobs)]
+    return write(folder / "cases.csv", CASES_HEADER, rows), "cases.csv:{}: dob: ", 2
 
 
-def _xml_903(folder: Path, bad: str) -> tuple[Path, str]:
-    path = write_903_xml(folder / "return.xml", [(f"C{i}", bad if i == 1 else "01/06/2015") for i in range(3)])
-    return path, "return.xml:4: DOB: "  # line 1 the declaration, 2 the root, then a child a line
+def _header_903(folder: Path, dobs: list[str]) -> tuple[Path, str, int]:
+    rows = [f"C{i},1,{dob},WBRI,,," for i, dob in enumerate(dobs)]
+    return write(folder / "header.csv", HEADER_903, rows), "header.csv:{}: DOB: ", 2
 
 
-def _ssd_person(folder: Path, bad: str) -> tuple[Path, str]:
-    rows = [f"C{i},{bad if i == 1 else '2015-06-01'}" for i in range(3)]
-    return write(folder / "ssd_person.csv", SSD_PERSON, rows), "ssd_person.csv:3: pers_dob: "
+def _xml_903(folder: Path, dobs: list[str]) -> tuple[Path, str, int]:
+    path = write_903_xml(folder / "return.xml", [(f"C{i}", dob) for i, dob in enumerate(dobs)])
+    return path, "return.xml:{}: DOB: ", 3  # line 1 the declaration, 2 the root, then a child a line
 
 
-FORMATS: dict[str, Callable[[Path, str], tuple[Path, str]]] = {
+def _ssd_person(folder: Path, dobs: list[str]) -> tuple[Path, str, int]:
+    rows = [f"C{i},{dob}" for i, dob in enumerate(dobs)]
+    return write(folder / "ssd_person.csv", SSD_PERSON, rows), "ssd_person.csv:{}: pers_dob: ", 2
+
+
+FORMATS: dict[str, Callable[[Path, list[str]], tuple[Path, str, int]]] = {
     "cases": _cases, "903 header CSV": _header_903, "903 XML": _xml_903, "SSD person": _ssd_person,
 }
 
 
-@pytest.mark.parametrize("bad", [ABSURD, "0001-01-01", "1899-12-31", "31/12/1066", "2015-13-01", "٢٠١٥-٠١-٠١"])
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_a_bad_date_of_birth_is_one_located_reject_and_the_rest_loads(
-    fmt: str, bad: str, tmp_path: Path, migrated_url: str
-) -> None:
-    path, where = FORMATS[fmt](tmp_path, bad)
+def test_bad_dates_of_birth_are_located_rejects_and_the_rest_loads(fmt: str, tmp_path: Path, migrated_url: str) -> None:
+    path, where, first_line = FORMATS[fmt](tmp_path, DOBS)
     run = import_files(tmp_path, migrated_url, path)
     assert run.code == 1, run.err  # rejects: exit 1, with the report
     (report,) = run.reports
-    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (3, 2, 1), report
-    rejects = report["rejects"]
-    assert rejects[0].startswith(where), rejects
-    # an XML child's episode is in the same row as its header: its case is unknown, on the same line
-    assert all(r.startswith(where.split(" ")[0]) for r in rejects), rejects
-    assert stored_case_ids(migrated_url) == {"C0", "C2"}
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (len(DOBS), 2, len(BAD)), report
+    # each bad child's row is rejected at its line, naming the date of birth first (an XML child's episode is in
+    # the same row: its case is unknown, on the same line)
+    lines = {int(r.split(":")[1]) for r in report["rejects"]}
+    assert lines == {first_line + i for i in range(1, len(BAD) + 1)}, report["rejects"]
+    for i in range(1, len(BAD) + 1):
+        assert any(r.startswith(where.format(first_line + i)) for r in report["rejects"]), report["rejects"]
+    assert stored_case_ids(migrated_url) == GOOD
     assert batch_statuses(migrated_url) == ["rejects"]
 
 
 def test_a_date_before_1900_says_why(tmp_path: Path, migrated_url: str) -> None:
-    path, _ = _cases(tmp_path, "0001-01-01")
+    path, _, _ = _cases(tmp_path, ["0001-01-01"])
     (reject,) = import_files(tmp_path, migrated_url, path).reports[0]["rejects"]
-    assert reject == "cases.csv:3: dob: 0001-01-01 is before 1900: not a plausible date (a typing error?)"
+    assert reject == "cases.csv:2: dob: 0001-01-01 is before 1900: not a plausible date (a typing error?)"
 
 
 def test_an_absurd_event_date_and_decom_are_located_rejects(tmp_path: Path, migrated_url: str) -> None:
-    cases, _ = _cases(tmp_path, "01/06/2015")
+    cases, _, _ = _cases(tmp_path, ["01/06/2015"] * 3)
     events = write(tmp_path / "events.csv", "event_id,case_id,event,date\n",
                    ["E0,C0,looked_after_start,2024-01-02", f"E1,C2,looked_after_start,{ABSURD}"])
     episodes = write(tmp_path / "episodes.csv", EPISODES_903,
