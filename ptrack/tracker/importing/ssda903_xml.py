@@ -39,7 +39,8 @@ def _refuse_entity(name: str, *_: object) -> None:
 
 def _refuse_subset(name: str, _sysid: object, _pubid: object, has_internal_subset: int) -> None:
     if has_internal_subset:
-        raise _Refused("it has a DTD with an internal subset (<!DOCTYPE ... [ ]>); an SSDA903 return has none")
+        raise _Refused("it has a DTD with an internal subset (<!DOCTYPE ... [ ]>), where entities that expand "
+                       "without bound are declared; an SSDA903 return has none")
 
 
 def _guarded_parser() -> expat.XMLParserType:
@@ -137,9 +138,10 @@ class _Reader:
         frame = self.stack[-1] if self.stack else None
         if frame is None or not frame.leaf:
             return
+        room = MAX_XML_CELL + 1 - frame.size  # more than a cell may hold is counted, not kept
         frame.size += len(data)
-        if frame.size <= MAX_XML_CELL + 1:
-            frame.text.append(data[: MAX_XML_CELL + 1])
+        if room > 0:
+            frame.text.append(data[:room])
 
     def _end(self, tag: str) -> None:
         frame = self.stack.pop()
@@ -147,10 +149,7 @@ class _Reader:
         line = self.parser.CurrentLineNumber
         parent = self.stack[-1] if self.stack else None
         if frame.leaf:
-            text = "".join(frame.text)
-            if frame.size > MAX_XML_CELL:
-                text = text[: MAX_XML_CELL + 1]  # longer than any cell may be: its check rejects it
-            text = text.strip()
+            text = "".join(frame.text).strip()  # past MAX_XML_CELL: longer than any cell, its check rejects it
             if parent is not None and parent.group is not None:
                 parent.group[tag.lower()] = text
             if tag == "CHILD" and depth >= 2:
