@@ -40,7 +40,9 @@ class Context:
     full_extract: frozenset[str] = frozenset()
     max_void_share: float = 0.10
     allow_mass_void: bool = False
-    # The last day the working-day calendar covers: a date after it (a case system's due date) is rejected.
+    # The days the working-day calendar covers: an event before `earliest` (its deadlines cannot be counted) or
+    # a case system's due date after `latest` is rejected.
+    earliest: date = date.min
     latest: date = date.max
 
     def is_full_extract(self, path: Path, fmt_name: str) -> bool:
