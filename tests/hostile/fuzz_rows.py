@@ -88,7 +88,8 @@ def _date_problem(s: str, required: bool, earliest: date) -> str:
 
 
 def email_cell(*, required: bool = False) -> st.SearchStrategy[Cell]:
-    good = st.from_regex(r"\A[a-z0-9.]{1,10}@[a-z0-9]{1,10}\.example\Z").map(lambda s: (s, ""))
+    part = st.text("abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=10)
+    good = st.tuples(part, part).map(lambda p: (f"{p[0]}@{p[1]}.example", ""))
     bad = st.sampled_from(["no-at-sign", "@example.org", "user@", "a b@example.org", "a\x00@example.org",
                            "x" * 250 + "@example.org"]).map(lambda s: (s, "not an email"))
     empty = st.just(("", "required" if required else ""))
