@@ -130,7 +130,7 @@ def show_command(
 @app.command("report")
 def report_command(
     ctx: typer.Context,
-    year: Annotated[int, typer.Option("--year", metavar="YYYY", help="The year reported on.")],
+    year: Annotated[int, typer.Option("--year", metavar="YYYY", min=1, max=9999, help="The year reported on.")],
     financial: Annotated[bool, typer.Option("--financial", help="April YYYY to March YYYY+1 instead of the "
                                             "calendar year.")] = False,
 ) -> None:
