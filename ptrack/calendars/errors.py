@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from ptrack.errors import PtrackError
 
-class CalendarError(Exception):
+
+class CalendarError(PtrackError):
     """Base of every calendar error."""
 
 

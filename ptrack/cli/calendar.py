@@ -43,7 +43,7 @@ def add_to_date(
 @app.command("holidays")
 def holidays(
     ctx: typer.Context,
-    year: Annotated[int, typer.Argument(metavar="YEAR", help="A year the calendar covers.")],
+    year: Annotated[int, typer.Argument(metavar="YEAR", min=1, max=9999, help="A year the calendar covers.")],
 ) -> None:
     """List the bank holidays of YEAR (England and Wales), with any configured closure days."""
     cal = state(ctx).calendar

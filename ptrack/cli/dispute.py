@@ -18,6 +18,9 @@ from ptrack.tracker.disputes import service as svc
 from ptrack.tracker.disputes.ladder import AnnualReport, Ladder, Standing
 from ptrack.tracker.policy import LONDON, Window
 
+MAX_ID = 2**63 - 1  # the largest id a database stores: a bigger number is a usage error, not an overflow
+DisputeId = Annotated[int, typer.Argument(metavar="DISPUTE_ID", min=1, max=MAX_ID, help="The dispute's number.")]
+
 app = typer.Typer(help="The IRO dispute ladder: open, advance, resolve, flag Cafcass, list, report.",
                   no_args_is_help=True)
 CSV_COLUMNS = ("id", "case_id", "status", "stage", "stage_name", "stage_started_on", "stage_due",
@@ -61,9 +64,9 @@ def open_command(
 @app.command("advance")
 def advance_command(
     ctx: typer.Context,
-    dispute_id: Annotated[int, typer.Argument(metavar="DISPUTE_ID", help="The dispute's number.")],
+    dispute_id: DisputeId,
     to_stage: Annotated[int | None, typer.Option(
-        "--to-stage", metavar="N", min=1, help="Go to this stage (skipping stages is a recorded bypass).",
+        "--to-stage", metavar="N", min=1, max=99, help="Go to this stage (skipping stages is a recorded bypass).",
     )] = None,
     note: Annotated[str, typer.Option("--note", help="A note for the record (never sent in a message).")] = "",
 ) -> None:
@@ -74,7 +77,7 @@ def advance_command(
 @app.command("resolve")
 def resolve_command(
     ctx: typer.Context,
-    dispute_id: Annotated[int, typer.Argument(metavar="DISPUTE_ID", help="The dispute's number.")],
+    dispute_id: DisputeId,
     outcome: Annotated[str, typer.Option("--outcome", help="How it was resolved (for the record).")] = "",
 ) -> None:
     """Record a dispute resolved, dated --as-of."""
@@ -84,7 +87,7 @@ def resolve_command(
 @app.command("cafcass")
 def cafcass_command(
     ctx: typer.Context,
-    dispute_id: Annotated[int, typer.Argument(metavar="DISPUTE_ID", help="The dispute's number.")],
+    dispute_id: DisputeId,
     note: Annotated[str, typer.Option("--note", help="A note for the record.")] = "",
 ) -> None:
     """Flag a referral to Cafcass on a dispute (at any point), dated --as-of."""
@@ -112,7 +115,7 @@ def list_command(
 @app.command("show")
 def show_command(
     ctx: typer.Context,
-    dispute_id: Annotated[int, typer.Argument(metavar="DISPUTE_ID", help="The dispute's number.")],
+    dispute_id: DisputeId,
 ) -> None:
     """One dispute: where it stands, its issue text and every step."""
     s = state(ctx)
@@ -127,7 +130,7 @@ def show_command(
 @app.command("report")
 def report_command(
     ctx: typer.Context,
-    year: Annotated[int, typer.Option("--year", metavar="YYYY", help="The year reported on.")],
+    year: Annotated[int, typer.Option("--year", metavar="YYYY", min=1, max=9999, help="The year reported on.")],
     financial: Annotated[bool, typer.Option("--financial", help="April YYYY to March YYYY+1 instead of the "
                                             "calendar year.")] = False,
 ) -> None:

@@ -23,6 +23,8 @@ from datetime import date
 from typing import Protocol
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
+from ptrack.errors import PtrackError
+
 
 @dataclass(frozen=True)
 class MessageItem:
@@ -61,7 +63,7 @@ class Message:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-class DeliveryError(Exception):
+class DeliveryError(PtrackError):
     """A send failed. `retryable` says whether trying again can help; `retry_after` is seconds from a 429;
     `recipient` says the fault is this recipient's or this message's, not the channel's."""
 

@@ -174,6 +174,9 @@ def resolve_config_path(
     return local if local.is_file() else None
 
 
+MAX_CONFIG_BYTES = 1 << 20
+
+
 def load_config(
     path: Path | None = None, *, environ: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> Config:
@@ -182,13 +185,21 @@ def load_config(
     if chosen is None:
         return Config()
     try:
-        text = chosen.read_text(encoding="utf-8-sig")
+        with chosen.open("rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             f"config {chosen}: file not found; pass an existing file with --config or unset {CONFIG_ENV}"
         ) from None
     except OSError as exc:
         raise ConfigError(f"config {chosen}: cannot be read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config {chosen}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a ptrack config file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {chosen}: not a text file (byte {exc.start} is not UTF-8); a config is TOML "
+                          "text saved as UTF-8") from None
     return parse_config(text, chosen)
 
 

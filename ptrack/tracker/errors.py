@@ -1,21 +1,31 @@
-"""The one exception hierarchy of ptrack. Foreign exceptions (SQLAlchemy, OS, csv) are mapped at the edge.
+"""The one exception hierarchy of ptrack: every failure a user can meet is one of these, documented here and in
+docs/architecture.md ("Errors"). Foreign exceptions (SQLAlchemy, OS, csv, expat, HTTP, SMTP) are mapped at the
+edge; one that escapes anyway is a bug: the CLI prints it as one "unexpected" line (the traceback with --verbose)
+and the daemon logs it with its traceback.
 
-    PtrackError                 base; the CLI prints str(error) as one line and exits non-zero
-    ├── ConfigError             invalid config file or key (names the key and the reason)
+    PtrackError                 (ptrack.errors) base; the CLI prints str(error) as one line and exits 1
+    ├── ConfigError             invalid config file or key (names the key and the reason); a binary or huge file
+    │   └── CronError           (ptrack.tracker.daemon.settings) a [daemon] schedule that is not a usable cron string
     ├── RulePackError           a rule pack is wrong (names the pack, rule id and reason)
-    ├── ImportFileError         a whole file cannot be read (unknown format, not CSV); row problems are rejects
+    ├── ImportFileError         a whole file cannot be read (unknown format, over a size limit, an XML entity
+    │                           or DTD subset); a row's problems are located rejects, never exceptions
     ├── StoreError              database unreachable, not initialised, migration failure
     ├── NotFoundError           a case, rule or other named thing does not exist
-    └── CalendarError           (ptrack.calendars.errors) coverage and counting problems, re-exported here
-"""
+    ├── CalendarError           (ptrack.calendars.errors) calendar problems, re-exported here
+    │   ├── CalendarCoverageError   a date outside the years the calendar covers
+    │   └── CountingError           a counting request that makes no sense
+    ├── DisputeError            (ptrack.tracker.disputes.ladder) a dispute command that cannot be done
+    ├── UsageError              (ptrack.cli.state) a bad command-line value
+    ├── DeliveryError           (ptrack.notifiers.base) a send failed; says whether a retry can help
+    └── ImportFailed            (ptrack.tracker.daemon.jobs) the daemon's night import moved a file aside
+
+Inside the importers, `FieldError` and `RowError` carry one cell's or row's problem to the row loop, which turns
+it into a located reject (`file:line: field: reason`); they never reach a user as exceptions."""
 
 from __future__ import annotations
 
-from ptrack.calendars.errors import CalendarCoverageError, CalendarError
-
-
-class PtrackError(Exception):
-    """Base of every error ptrack raises on purpose."""
+from ptrack.calendars.errors import CalendarCoverageError, CalendarError, CountingError
+from ptrack.errors import PtrackError
 
 
 class ConfigError(PtrackError):
@@ -46,6 +56,7 @@ class NotFoundError(PtrackError):
 __all__ = [
     "CalendarCoverageError",
     "CalendarError",
+    "CountingError",
     "ConfigError",
     "ImportFileError",
     "NotFoundError",

@@ -69,7 +69,8 @@ def import_paths(
     planned = plan([Path(p) for p in paths], fmt)
     with store.reading("reading the known cases") as conn:
         ctx = Context(today, w.case_dobs(conn), frozenset(connected_person_place_codes), progress, now,
-                      frozenset(full_extract), max_void_share, allow_mass_void, options or ExtractOptions())
+                      frozenset(full_extract), max_void_share, allow_mass_void, options or ExtractOptions(),
+                      earliest=calendar.start, latest=calendar.end)
     reports: list[ImportReport] = []
     succeeded = False
     try:

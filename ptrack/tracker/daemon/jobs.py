@@ -15,6 +15,7 @@ from ptrack.tracker.config import Config
 from ptrack.tracker.digest.service import send_digests
 from ptrack.tracker.disputes.service import prompt_overdue_disputes
 from ptrack.tracker.drop_folder import import_drop_folder
+from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.outbox.dispatch import dispatch
 from ptrack.tracker.outbox.service import remind
 from ptrack.tracker.outbox.stale import alert_stale_data
@@ -55,7 +56,7 @@ def import_job(ctx: JobContext, now: datetime) -> str:
     return f"files by outcome: {_counts(outcomes) or 'none waiting'}"
 
 
-class ImportFailed(Exception):
+class ImportFailed(PtrackError):
     """A drop-folder file could not be imported: the run is an error (the file is moved aside, see
     docs/importing.md), and the last successful import stays where it was."""
 

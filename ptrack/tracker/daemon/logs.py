@@ -1,6 +1,8 @@
 """The daemon's log: text lines, or JSON lines (one object per line: time, level, job, message), on stderr
 (journald keeps them under systemd). Messages carry counts and outcomes, never names, addresses or secrets;
-every line also goes through `redact` with the secrets the channels were built with."""
+every line also goes through `redact` with the secrets the channels were built with. A record logged with
+`exc_info` (an unexpected error: a bug) carries its traceback, redacted too: indented lines after the text line,
+or the "traceback" key of the JSON object."""
 
 from __future__ import annotations
 
@@ -26,17 +28,28 @@ class _Base(logging.Formatter):
             message = f"{message}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
         return when, record.levelname.lower(), str(getattr(record, "job", "-")), redact(message, list(self.secrets()))
 
+    def traceback(self, record: logging.LogRecord) -> str:
+        if not record.exc_info or record.exc_info[1] is None:
+            return ""
+        return redact(self.formatException(record.exc_info), list(self.secrets()))
+
 
 class TextFormatter(_Base):
     def format(self, record: logging.LogRecord) -> str:
         when, level, job, message = self.parts(record)
-        return f"{when} {level:<7} [{job}] {message}"
+        trace = self.traceback(record)
+        indented = "".join(f"\n    {line}" for line in trace.splitlines())
+        return f"{when} {level:<7} [{job}] {message}{indented}"
 
 
 class JsonFormatter(_Base):
     def format(self, record: logging.LogRecord) -> str:
         when, level, job, message = self.parts(record)
-        return json.dumps({"time": when, "level": level, "job": job, "message": message}, ensure_ascii=False)
+        entry = {"time": when, "level": level, "job": job, "message": message}
+        trace = self.traceback(record)
+        if trace:
+            entry["traceback"] = trace
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def configure(log_format: str, secrets: Callable[[], Iterable[str]], stream: IO[str] | None = None) -> None:

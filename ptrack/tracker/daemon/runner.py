@@ -176,8 +176,11 @@ class Daemon:
         start = time.perf_counter()
         try:
             detail, outcome = JOB_FUNCTIONS[name](self.ctx, now), "ok"
-        except (PtrackError, Exception) as exc:  # noqa: BLE001 - one failed run must not stop the daemon
+        except Exception as exc:  # noqa: BLE001 - one failed run must not stop the daemon
             detail, outcome = redact(f"{type(exc).__name__}: {exc}".splitlines()[0][:300], self.secrets()), "error"
+            if not isinstance(exc, PtrackError):  # a bug, not a known failure: the log keeps its traceback
+                log.error("unexpected %s in this run (a bug: please report it with this traceback)",
+                          type(exc).__name__, exc_info=(type(exc), exc, exc.__traceback__), extra={"job": name})
         duration = round(time.perf_counter() - start, 3)
         self._write(key, {"started": now.isoformat(), "finished": self.clock().isoformat(), "outcome": outcome,
                           "duration_s": duration, "detail": detail, "instance": self.instance_id,

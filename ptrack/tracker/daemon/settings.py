@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ptrack.tracker.errors import ConfigError
+
 JOBS = ("import", "remind", "dispatch", "digest", "stale_check")
 DEFAULT_SCHEDULE: Mapping[str, str] = {
     "import": "30 2 * * *",
@@ -47,7 +49,7 @@ class DaemonConfig:
     stale_after_hours: float = 36.0
 
 
-class CronError(ValueError):
+class CronError(ConfigError, ValueError):
     """A cron string that cannot be used; the message says why."""
 
 

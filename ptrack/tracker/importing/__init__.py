@@ -11,6 +11,7 @@ from pathlib import Path
 from ptrack.tracker.errors import ImportFileError
 from ptrack.tracker.importing.canonical import CASES, EVENTS, PEOPLE
 from ptrack.tracker.importing.formats import TARGET_ORDER, Context, FileFormat
+from ptrack.tracker.importing.limits import check_file_size
 from ptrack.tracker.importing.reader import read_header
 from ptrack.tracker.importing.report import ImportReport, Reject
 from ptrack.tracker.importing.ssd import SSD_FORMATS
@@ -55,8 +56,10 @@ def _detect(path: Path, header: list[str], candidates: list[FileFormat]) -> File
 
 def plan(paths: Sequence[Path], fmt: str = "auto") -> list[tuple[Path, FileFormat]]:
     """Every file with its format, cases before people before events (a stable sort keeps the given order
-    otherwise). All headers are checked before anything is imported."""
+    otherwise). All headers and file sizes (`limits.MAX_FILE_BYTES`) are checked before anything is imported."""
     detected = [(p, detect_format(p, fmt)) for p in paths]
+    for path, file_format in detected:
+        check_file_size(path, file_format.name)
     return sorted(detected, key=lambda pf: TARGET_ORDER[pf[1].target])
 
 

@@ -113,11 +113,16 @@ def _subkind(values: Mapping[str, str], event: str) -> str:
 
 
 def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str, date_column: str) -> None:
-    """The checks every event source shares: a known case, not in the future, not before the child's birth."""
+    """The checks every event source shares: a known case, not in the future, not before the calendar's coverage,
+    not before the child's birth."""
     if case_id not in ctx.dobs:
         raise RowError(case_column, f"unknown case {case_id!r} (import cases.csv first)")
     if when > ctx.today:
         raise RowError(date_column, f"{when.isoformat()} is after today ({ctx.today.isoformat()})")
+    if when < ctx.earliest:
+        raise RowError(date_column, f"{when.isoformat()} is before the calendar's coverage (from "
+                                    f"{ctx.earliest.isoformat()}): its deadlines cannot be counted; a typing error, "
+                                    "or extend [calendar] first_year")
     dob = ctx.dobs[case_id]
     if dob is not None and when < dob:
         raise RowError(date_column, f"{when.isoformat()} is before the child's date of birth {dob.isoformat()}")

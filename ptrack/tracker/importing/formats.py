@@ -57,6 +57,10 @@ class Context:
     max_void_share: float = 0.10
     allow_mass_void: bool = False
     options: ExtractOptions = field(default_factory=ExtractOptions)
+    # The days the working-day calendar covers: an event before `earliest` (its deadlines cannot be counted) or
+    # a case system's due date after `latest` is rejected.
+    earliest: date = date.min
+    latest: date = date.max
 
     def is_full_extract(self, path: Path, fmt_name: str) -> bool:
         return fmt_name in self.full_extract or f"{path.parent.name}/" in self.full_extract

@@ -46,9 +46,11 @@ def import_file(store: Store, path: Path, fmt: FileFormat, ctx: Context, *, dry_
             _load(conn, path, fmt, ctx, report, report.batch_id)
             w.finish_batch(conn, report.batch_id,
                            **_batch_values(report, "rejects" if report.has_rejects else "ok", ctx))
-    except PtrackError as exc:
+    except Exception as exc:  # a batch never stays `running`: even a bug's failure is recorded, then raised
+        message = str(exc) if isinstance(exc, PtrackError) else f"unexpected {type(exc).__name__}: {exc}"
         with store.transaction(f"recording the failed import of {path.name}") as conn:
-            w.finish_batch(conn, report.batch_id, status="failed", message=str(exc), finished_at=ctx.instant)
+            w.finish_batch(conn, report.batch_id, status="failed", message=message.replace("\x00", "\\x00")[:2000],
+                           finished_at=ctx.instant)
         raise
     return report
 

@@ -6,16 +6,14 @@ never loses the good rows around it."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from ptrack.tracker.errors import ImportFileError
+from ptrack.tracker.importing.limits import MAX_COLUMNS, CsvLines, csv_rows
 from ptrack.tracker.importing.report import Reject
-
-csv.field_size_limit(1 << 20)
 
 
 class CsvRow(NamedTuple):  # a tuple: built once per row of files of a million rows
@@ -38,12 +36,21 @@ def read_header(path: Path) -> list[str]:
     """The normalised column names (stripped, lower case) of the file's first row."""
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
-            header = next(csv.reader(f), None)
-    except (OSError, csv.Error) as exc:
+            first = next(csv_rows(CsvLines(f), path.name), None)
+    except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file as CSV: {exc}") from exc
-    if not header:
+    if isinstance(first, Reject):
+        raise ImportFileError(f"{path}: the header row cannot be read: {first.reason}")
+    if first is None or not first[1]:
         raise ImportFileError(f"{path}: the file is empty; expected a header row")
-    return [h.strip().lower() for h in header]
+    return _header(path, first[1])
+
+
+def _header(path: Path, cells: list[str]) -> list[str]:
+    if len(cells) > MAX_COLUMNS:
+        raise ImportFileError(f"{path}: the header has {len(cells):,} columns, more than the {MAX_COLUMNS} a file "
+                              "may have; nothing was imported from it")
+    return [h.strip().lower() for h in cells]
 
 
 def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
@@ -52,24 +59,24 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
     name = path.name
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
-            reader = csv.reader(f)
-            header = [h.strip().lower() for h in next(reader, [])]
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    yield Reject(name, reader.line_num, "row", f"not valid CSV: {exc}")
+            rows = csv_rows(CsvLines(f), name)
+            first = next(rows, None)
+            if isinstance(first, Reject):
+                raise ImportFileError(f"{path}: the header row cannot be read: {first.reason}")
+            header = _header(path, first[1]) if first is not None else []
+            for row in rows:
+                if isinstance(row, Reject):
+                    yield row
                     continue
+                line, cells = row
                 if not "".join(cells).strip():
                     continue
                 if len(cells) > len(header):
                     reason = f"has {len(cells)} cells but the header has {len(header)} columns"
-                    yield Reject(name, reader.line_num, "row", reason)
+                    yield Reject(name, line, "row", reason)
                     continue
                 if len(cells) < len(header):
                     cells += [""] * (len(header) - len(cells))
-                yield CsvRow(reader.line_num, dict(zip(header, cells, strict=True)))
+                yield CsvRow(line, dict(zip(header, cells, strict=True)))
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 MAX_REJECTS_KEPT = 1000  # in the report; every reject is stored in `rejected_rows`
+MAX_REASON = 400  # characters of a reason kept: a reason quoting a hostile cell stays small in memory and store
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,14 @@ class Reject:
     line: int
     field: str
     reason: str
+
+    def __post_init__(self) -> None:
+        # Every database stores the reason: no NUL (PostgreSQL refuses it in text), no unbounded length.
+        reason = self.reason.replace("\x00", "\\x00")
+        if len(reason) > MAX_REASON:
+            reason = reason[: MAX_REASON - 3] + "..."
+        if reason != self.reason:
+            object.__setattr__(self, "reason", reason)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ptrack.tracker.importing.canonical import check_event_date
 from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
-from ptrack.tracker.importing.fields import FieldError, parse_date
+from ptrack.tracker.importing.fields import FieldError, parse_date, parse_email
 from ptrack.tracker.importing.formats import Context, Record, RowError
 from ptrack.tracker.importing.reader import read_rows
 from ptrack.tracker.importing.report import Reject
@@ -65,6 +65,8 @@ def ident(values: Mapping[str, str], column: str) -> str:
         raise RowError(column, "required")
     if len(value) > 64:
         raise RowError(column, "longer than 64 characters")
+    if "\x00" in value or "\ufffd" in value:
+        raise RowError(column, "holds a NUL character or bytes that are not UTF-8: not an id")
     return value
 
 
@@ -170,6 +172,9 @@ def review_row(values: Mapping[str, str], ctx: Context, lookups: Lookups) -> lis
         out.append(_event(ctx, person, "review_held", held, "clar_cla_review_date", event_id))
     elif person not in ctx.dobs:
         raise RowError("clar_cla_id", f"unknown case {person!r} (import ssd_person first)")
+    if due is not None and due > ctx.latest:
+        raise RowError("clar_cla_review_due_date", f"{due.isoformat()} is after the calendar's coverage (to "
+                       f"{ctx.latest.isoformat()}): a typing error, or extend [calendar] last_year")
     if due is not None:
         out.append(CaseSystemDue(SOURCE, review, person, due, held, event_id))
     return out
@@ -220,7 +225,11 @@ def worker_email(values: Mapping[str, str], lookups: Lookups) -> str:
     if not email:
         raise RowError("invo_professional_id", f"no email for professional {professional!r} in an "
                        "ssd_professionals file beside this one (prof_professional_email)")
-    return email.lower()
+    try:
+        return parse_email(email)
+    except FieldError as exc:
+        raise RowError("invo_professional_id", f"professional {professional!r}'s email in ssd_professionals: "
+                       f"{exc}") from None
 
 
 @dataclass(frozen=True)
@@ -296,6 +305,8 @@ class InvolvementsFormat:
         if role and not any(r == role or r in role.split() or (" " in r and r in role) for r in _WORKER_ROLES):
             return None
         team = values.get("invo_professional_team", "").strip()[:200]
+        if "\x00" in team:
+            raise RowError("invo_professional_team", "holds a NUL character (byte 0): not text")
         if not _email_known(values, lookups) and _staff_id(values, lookups):
             return start, CaseDetails(person, team=team)  # the allocation names the worker: people.csv sw_id
         return start, CaseDetails(person, team=team, worker_email=worker_email(values, lookups))

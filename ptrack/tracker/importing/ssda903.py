@@ -105,9 +105,12 @@ class Return903:
                 raise RowError(column, "required")
             return None
         try:
-            cached = self._dates[text] = parse_date(stripped)
+            cached = parse_date(stripped)
         except FieldError as exc:
             raise RowError(column, str(exc)) from None
+        if len(self._dates) >= 100_000:  # distinct spellings of dates are few; a hostile file's are not
+            self._dates.clear()
+        self._dates[text] = cached
         return cached
 
     @staticmethod
@@ -130,6 +133,8 @@ class Return903:
             raise RowError("CHILD", "required")
         if len(child) > 64:
             raise RowError("CHILD", "longer than 64 characters")
+        if "\x00" in child or "\ufffd" in child:
+            raise RowError("CHILD", "holds a NUL character or bytes that are not UTF-8: not an id")
         return child
 
     def guarded(self, line: int, work: Callable[[list[Item]], None]) -> list[Item]:

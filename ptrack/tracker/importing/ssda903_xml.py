@@ -2,26 +2,55 @@
 `EPISODE`s, `AREVIEW`s and `AMISSING`s (optionally inside grouping elements such as `EPISODES`), one element per
 903 column (`<DECOM>01/04/2023</DECOM>`). Other groups (UASC, OC2, OC3, PREV_PERM...) are skipped.
 
-The file is streamed with ElementTree's pull parser (the machinery of `iterparse`), fed line by line so every
-record and reject carries the line where its group ends; each `CHILD` is cleared once mapped, so memory stays
-bounded by one child whatever the size of the return. A file that is not well-formed XML keeps what was mapped
-before the error and rejects the rest at the line expat names."""
+The file is streamed through expat in blocks; every record and reject carries the line where its group
+ends, and only the open groups' cells are held, so memory stays bounded whatever the size of the return. A file
+that is not well-formed XML keeps what was mapped before the error and rejects the rest at the line expat names.
+
+A return has no DTD: a file declaring an entity (or any DTD with an internal subset) is refused before any of it
+is expanded, so entity expansion ("billion laughs", one entity referenced millions of times) costs nothing. An
+element's text counts against `MAX_XML_CELL` characters as it arrives: past it the cell is rejected, not held."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from xml.parsers import expat
 
 from ptrack.tracker.errors import ImportFileError
 from ptrack.tracker.importing.formats import Context
+from ptrack.tracker.importing.limits import MAX_XML_CELL
 from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.importing.ssda903 import SOURCE, Item, Return903
 
 ROOT = "EXPSSDA903"
 _GROUPS = {"HEADER": "header", "EPISODE": "episode", "AREVIEW": "review", "AMISSING": "missing"}
+BLOCK = 64 * 1024
+
+
+class _Refused(Exception):
+    """The file declares something a return never has (an entity, a DTD subset): refused as a whole."""
+
+
+def _refuse_entity(name: str, *_: object) -> None:
+    raise _Refused(f"it declares the XML entity {name[:40]!r}; an SSDA903 return declares none (entities can "
+                   "expand without bound)")
+
+
+def _refuse_subset(name: str, _sysid: object, _pubid: object, has_internal_subset: int) -> None:
+    if has_internal_subset:
+        raise _Refused("it has a DTD with an internal subset (<!DOCTYPE ... [ ]>), where entities that expand "
+                       "without bound are declared; an SSDA903 return has none")
+
+
+def _guarded_parser() -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse_subset
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_entity
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
 
 
 def is_903_xml(path: Path) -> bool:
@@ -31,69 +60,107 @@ def is_903_xml(path: Path) -> bool:
             head = f.read(4096)
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))
+    parser = _guarded_parser()
+    first: list[str] = []
+
+    def start(tag: str, _attrs: object) -> None:
+        first.append(tag)
+        raise StopIteration
+
+    parser.StartElementHandler = start
     try:
-        parser.feed(head)
-        for pair in parser.read_events():
-            return cast(tuple[str, ET.Element], pair)[1].tag == ROOT
-    except ET.ParseError:
+        parser.Parse(head, False)
+    except StopIteration:
+        pass
+    except _Refused:
+        return head.lstrip().startswith(b"<?xml") or b"<" + ROOT.encode() in head
+    except expat.ExpatError:
         return False
-    return False
+    return bool(first) and first[0] == ROOT
 
 
-def _values(group: ET.Element, child_id: str) -> dict[str, str]:
-    values = {el.tag.lower(): (el.text or "").strip() for el in group if len(el) == 0}
-    if not values.get("child"):
-        values["child"] = child_id
-    return values
+class _Frame:
+    __slots__ = ("group", "leaf", "tag", "text", "size")
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.leaf = True  # no child element seen
+        self.text: list[str] = []
+        self.size = 0
+        self.group: dict[str, str] | None = None  # the cells of a HEADER, EPISODE or AREVIEW
 
 
 class _Reader:
     def __init__(self, path: Path, ctx: Context) -> None:
         self.path = path
         self.mapper = Return903(path.name, ctx)
-        self.parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-        self.depth = 0
+        self.parser = _guarded_parser()
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+        self.stack: list[_Frame] = []
         self.child_id = ""
-        self.root: ET.Element | None = None
+        self.out: list[Item] = []
 
     def items(self) -> Iterator[Item]:
-        line = 0
         try:
             with self.path.open("rb") as f:
-                for line, text in enumerate(f, start=1):
-                    self.parser.feed(text)
-                    yield from self._events(line)
-                self.parser.close()
-                yield from self._events(line)
-        except ET.ParseError as exc:
-            where = exc.position[0] if exc.position else line
-            yield Reject(self.path.name, where, "xml", f"not well-formed XML ({exc}); the rest is not read")
+                for block in iter(lambda: f.read(BLOCK), b""):
+                    self.parser.Parse(block, False)
+                    yield from self._drain()
+                self.parser.Parse(b"", True)
+                yield from self._drain()
+        except _Refused as exc:
+            raise ImportFileError(f"{self.path}: refused: {exc}; nothing was imported from it") from None
+        except expat.ExpatError as exc:
+            yield from self._drain()
+            where = exc.lineno or self.parser.CurrentLineNumber
+            yield Reject(self.path.name, where, "xml",
+                         f"not well-formed XML ({expat.ErrorString(exc.code)}); the rest is not read")
         except OSError as exc:
             raise ImportFileError(f"{self.path}: cannot read the file: {exc.strerror or exc}") from exc
 
-    def _events(self, line: int) -> Iterator[Item]:
-        for pair in self.parser.read_events():
-            event, element = cast(tuple[str, ET.Element], pair)
-            if event == "start":
-                self.depth += 1
-                if self.depth == 1:
-                    self.root = element
-                continue
-            self.depth -= 1
-            yield from self._end(element, line)
+    def _drain(self) -> list[Item]:
+        out, self.out = self.out, []
+        return out
 
-    def _end(self, element: ET.Element, line: int) -> Iterator[Item]:
-        tag = element.tag
-        if tag == "CHILD" and len(element) == 0 and self.depth >= 2:
-            self.child_id = (element.text or "").strip()  # the CHILD field of a HEADER, seen before its group
-        elif tag in _GROUPS:
-            handle = getattr(self.mapper, _GROUPS[tag])
-            yield from handle(_values(element, self.child_id), line)
+    def _start(self, tag: str, _attrs: object) -> None:
+        if self.stack:
+            parent = self.stack[-1]
+            parent.leaf = False
+            parent.text = []
+        frame = _Frame(tag)
+        if tag in _GROUPS:
+            frame.group = {}
+        self.stack.append(frame)
+
+    def _text(self, data: str) -> None:
+        frame = self.stack[-1] if self.stack else None
+        if frame is None or not frame.leaf:
+            return
+        room = MAX_XML_CELL + 1 - frame.size  # more than a cell may hold is counted, not kept
+        frame.size += len(data)
+        if room > 0:
+            frame.text.append(data[:room])
+
+    def _end(self, tag: str) -> None:
+        frame = self.stack.pop()
+        depth = len(self.stack)  # as ElementTree's depth after the element's end
+        line = self.parser.CurrentLineNumber
+        parent = self.stack[-1] if self.stack else None
+        if frame.leaf:
+            text = "".join(frame.text).strip()  # past MAX_XML_CELL: longer than any cell, its check rejects it
+            if parent is not None and parent.group is not None:
+                parent.group[tag.lower()] = text
+            if tag == "CHILD" and depth >= 2:
+                self.child_id = text  # the CHILD field of a HEADER, seen before its group
+                return
+        if frame.group is not None:
+            values = frame.group
+            if not values.get("child"):
+                values["child"] = self.child_id
+            self.out.extend(getattr(self.mapper, _GROUPS[tag])(values, line))
         elif tag == "CHILD":
-            element.clear()  # the child is mapped: keep memory bounded
-            if self.root is not None and self.depth == 1:
-                self.root.remove(element)
             self.child_id = ""
 
 
