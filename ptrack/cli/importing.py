@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from ptrack.cli import output
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import UsageError, state
 from ptrack.tracker import services
 from ptrack.tracker.drop_folder import REPORT, DropFolderReport, import_drop_folder, report_json
@@ -73,6 +74,8 @@ def import_files(
             full_extract=s.config.import_settings.full_extract,
             max_void_share=s.config.import_settings.max_void_share, allow_mass_void=allow_mass_void,
         )
+    if not dry_run:  # a re-run after a killed import finishes the cases that import left stale
+        refreshed(s, "import")
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
     else:

@@ -7,7 +7,7 @@ psycopg 3. `postgresql://` and `postgres://` URLs are given the psycopg driver.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ptrack.tracker.errors import StoreError
+from ptrack.tracker.private_files import create_private_file
 
 if TYPE_CHECKING:  # Alembic is imported where it migrates: loading it costs a third of a command's start-up
     from alembic.config import Config as AlembicConfig
@@ -44,14 +45,27 @@ def safe_url(url: str) -> str:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    """The file of a SQLite URL (None for other databases and in-memory SQLite), also in SQLite's URI form
+    (`sqlite:///file:/var/lib/ptrack/ptrack.db?mode=ro&uri=true`: a read-only copy)."""
     try:
         parsed = make_url(normalise_url(url))
     except ArgumentError as exc:
         raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
+    if _is_uri(parsed.query) and parsed.database.startswith("file:"):
+        return Path(parsed.database.removeprefix("file:"))
     return Path(parsed.database)
+
+
+def _is_uri(query: Mapping[str, Any]) -> bool:
+    return str(query.get("uri", "")).lower() in ("true", "1")
+
+
+def sqlite_read_only(url: str) -> bool:
+    """A SQLite URL opened read-only (`?mode=ro&uri=true`): ptrack reads it and writes nothing, not even the file."""
+    parsed = make_url(normalise_url(url))
+    return parsed.get_backend_name() == "sqlite" and _is_uri(parsed.query) and parsed.query.get("mode") == "ro"
 
 
 @contextmanager
@@ -101,8 +115,9 @@ def create_store_engine(url: str) -> Engine:
     path = sqlite_file(url)
     with store_errors(url, "connecting"):
         if url.startswith("sqlite"):
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+            if path is not None and not sqlite_read_only(url):
+                # Created private before SQLite opens it: its -wal and -shm files take the database file's mode.
+                create_private_file(path)
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
