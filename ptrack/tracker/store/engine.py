@@ -75,10 +75,24 @@ def store_errors(url: str, doing: str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, *_driver_errors()) as exc:
         orig = getattr(exc, "orig", None) or exc
         detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         raise StoreError(f"database {safe_url(url)}: {doing} failed: {detail}") from exc
+
+
+@cache
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The drivers' own errors, which bulk loading (PostgreSQL COPY on the raw connection) raises unwrapped."""
+    import sqlite3
+
+    found: list[type[Exception]] = [sqlite3.Error]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency; a SQLite-only install still works
+        return tuple(found)
+    found.append(psycopg.Error)
+    return tuple(found)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
