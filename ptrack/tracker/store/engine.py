@@ -7,6 +7,7 @@ psycopg 3. `postgresql://` and `postgres://` URLs are given the psycopg driver.
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -123,10 +124,22 @@ def check_supported(url: str) -> None:
                          f"runs on {SUPPORTED}")
 
 
+def on_read_only_filesystem(path: Path) -> bool:
+    """Whether the database file's folder is on a file system mounted read-only (a read-only copy, a mounted
+    backup), where SQLite cannot create the -shm file a WAL database needs even to be read."""
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def create_store_engine(url: str) -> Engine:
     url = normalise_url(url)
     check_supported(url)
     path = sqlite_file(url)
+    if path is not None and not sqlite_read_only(url) and path.exists() and on_read_only_filesystem(path):
+        # Nobody can write a read-only file system, so the file cannot change under us: open it immutable.
+        url = f"sqlite:///file:{path.resolve()}?mode=ro&immutable=1&uri=true"
     with store_errors(url, "connecting"):
         if url.startswith("sqlite"):
             if path is not None and not sqlite_read_only(url):
