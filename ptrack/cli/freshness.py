@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ptrack.cli import output
-from ptrack.cli.state import AppState
+from ptrack.cli.state import AppState, today_in_london
 from ptrack.tracker import freshness
 
 
 def refreshed(s: AppState, command: str) -> freshness.Refresh:
-    r = freshness.refresh(s.store, s.ruleset, s.calendar, s.as_of, datetime.now(UTC))
+    """Recompute what is stale as of today, whatever --as-of says: a command reading the past must not store
+    deadlines that ignore the events since (deadlines keep dates, so any --as-of reads them as they are)."""
+    r = freshness.refresh(s.store, s.ruleset, s.calendar, today_in_london(), datetime.now(UTC))
     if r.error:
         output.err.print(f"warning: {command}: could not refresh stale deadlines ({r.before.describe()}): "
                          f"{r.error}; the deadlines shown may be out of date: run `ptrack recompute` where the "

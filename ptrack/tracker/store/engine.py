@@ -72,11 +72,12 @@ def sqlite_read_only(url: str) -> bool:
 @contextmanager
 def store_errors(url: str, doing: str) -> Iterator[None]:
     """Turn SQLAlchemy and OS errors into one-line `StoreError`s naming the database and the operation."""
+    mapped: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, *_driver_errors())
     try:
         yield
     except StoreError:
         raise
-    except (SQLAlchemyError, OSError, *_driver_errors()) as exc:
+    except mapped as exc:
         orig = getattr(exc, "orig", None) or exc
         detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         raise StoreError(f"database {safe_url(url)}: {doing} failed: {detail}") from exc
