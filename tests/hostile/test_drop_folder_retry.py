@@ -67,3 +67,13 @@ def test_retry_failed_puts_back_a_file_with_rejects_and_one_that_failed_whole(si
     assert "broken.csv: failed" in r.stdout
     assert not (drop / "processed" / "cases.csv").with_name("cases.1.csv").exists()
     assert (drop / "processed" / "cases.csv").exists(), "a file imported whole stays where it is"
+
+
+def test_files_a_killed_run_left_in_the_work_folder_are_imported_by_the_next(site: Ptrack) -> None:
+    drop = site.cwd / "drop"
+    work = drop / ".ptrack-importing" / "drop"
+    work.mkdir(parents=True)
+    write_cases(work / "cases.csv", ["K1"])  # claimed by a run that was then killed
+    r = site("import", "--drop-folder", "drop")
+    assert "cases.csv: imported" in r.stdout
+    assert (drop / "processed" / "cases.csv").is_file() and not list(work.iterdir())
