@@ -8,7 +8,7 @@ database); `ptrack doctor` fails while anything is stale; the daemon refreshes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ptrack.calendars import WorkingDayCalendar
@@ -26,6 +26,7 @@ class Staleness:
     reasons: list[tuple[str, int]] = field(default_factory=list)
     computed_with: tuple[str, str] | None = None  # the versions every case was last computed with
     other_version: int = 0  # cases with a deadline computed with another version
+    mixed: bool = False  # whether deadlines of several versions may be stored (so `other_version` was counted)
 
     @property
     def version_changed(self) -> bool:
@@ -51,10 +52,15 @@ class Staleness:
 
 
 def staleness(store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar) -> Staleness:
+    """What is stale. Deadlines of another version than every case's are looked for (a scan of every deadline)
+    only where they can be: a database that never recorded its versions, or one a recompute of some cases
+    with another config left mixed; otherwise the recorded versions say it at once."""
     active = (ruleset.version, calendar.version)
     with store.reading("checking for stale deadlines") as conn:
-        return Staleness(active, stale.count_marked(conn), stale.reasons(conn), stale.computed_with(conn),
-                         len(q.stale_case_ids(conn, *active)))
+        computed_with = stale.computed_with(conn)
+        mixed = computed_with is None or stale.mixed_versions(conn)
+        other = len(q.stale_case_ids(conn, *active)) if mixed else 0
+        return Staleness(active, stale.count_marked(conn), stale.reasons(conn), computed_with, other, mixed)
 
 
 def stale_case_ids(store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar) -> list[str]:
@@ -86,9 +92,14 @@ def refresh(
         return Refresh(before, before)
     try:
         report = recompute_stale(store, ruleset, calendar, as_of, now, before)
+        after = staleness(store, ruleset, calendar)
+        if after.mixed and after.computed_with == after.active and not after.other_version:
+            with store.transaction("recording that every deadline has the active versions") as conn:
+                stale.clear_mixed_versions(conn)
+            after = replace(after, mixed=False)
     except StoreError as exc:
         return Refresh(before, staleness(store, ruleset, calendar), None, str(exc))
-    return Refresh(before, staleness(store, ruleset, calendar), report)
+    return Refresh(before, after, report)
 
 
 def recompute_stale(

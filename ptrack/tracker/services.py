@@ -162,8 +162,9 @@ def recompute(
             done = recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
         finally:
             _WORKER.clear()
-    with store.transaction("recording the versions computed with") as conn:
-        stale.record_versions_if_unset(conn, ruleset.version, calendar.version)
+    if ids is not None:
+        with store.transaction("recording the versions computed with") as conn:
+            stale.note_partial_recompute(conn, ruleset.version, calendar.version)
     return done
 
 

@@ -135,3 +135,24 @@ def test_a_mark_made_while_a_recompute_runs_survives_it(store: Store) -> None:
         stale.clear(conn, read)  # the recompute writes the deadlines it computed from the older events
         assert stale.marked(conn) == ["C2"]
         assert conn.execute(text("select reason from stale_cases")).scalar_one() == "import b.csv"
+
+
+def test_an_import_run_with_another_config_leaves_its_cases_stale_for_the_active_one(
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, tmp_path: Path,
+) -> None:
+    from ptrack.tracker.rules import load_ruleset
+
+    files = caseload(tmp_path)
+    services.import_paths(store, files, today=TODAY, ruleset=ruleset, calendar=calendar, now=NOW)
+    assert not freshness.staleness(store, ruleset, calendar).stale
+    clean = stored(store)
+    other = load_ruleset(["england", "tameside"])
+    late = write_events(tmp_path / "late.csv", [("L1", "C000001", "review_held", "2026-11-20")])
+    services.import_paths(store, [late], today=TODAY, ruleset=other, calendar=calendar, now=NOW)
+    found = freshness.staleness(store, ruleset, calendar)
+    assert found.other_version == 1 and "1 cases have deadlines computed with another" in found.describe()
+    done = freshness.refresh(store, ruleset, calendar, TODAY, NOW)
+    assert done.recomputed == 1 and not done.after.stale and not done.after.mixed
+    again = services.recompute(store, ruleset, calendar, TODAY, None, NOW)
+    assert (again.inserted, again.updated, again.archived) == (0, 0, 0)
+    assert stored(store) != clean, "the late review reached the deadlines"

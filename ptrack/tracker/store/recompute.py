@@ -99,6 +99,7 @@ def recompute_cases(
                 "last_recompute_as_of": report.as_of.isoformat(),
                 "last_ruleset_version": report.ruleset_version,
                 "last_calendar_version": report.calendar_version,
+                stale.MIXED_KEY: "",
             })
     report.seconds = time.perf_counter() - started
     return report

@@ -32,6 +32,7 @@ stale_cases = Table(
 
 CHUNK = 1000
 RULESET_KEY, CALENDAR_KEY = "last_ruleset_version", "last_calendar_version"
+MIXED_KEY = "deadlines_mixed_versions"
 
 
 def mark(conn: Connection, case_ids: Iterable[str], reason: str, now: datetime) -> int:
@@ -93,8 +94,21 @@ def computed_with(conn: Connection) -> tuple[str, str] | None:
     return (ruleset, calendar) if ruleset is not None and calendar is not None else None
 
 
-def record_versions_if_unset(conn: Connection, ruleset_version: str, calendar_version: str) -> None:
-    """After the first recompute of a database (of the cases its first import touched, say): every case was
-    computed with these versions (the others have nothing to compute yet)."""
-    if computed_with(conn) is None:
+def note_partial_recompute(conn: Connection, ruleset_version: str, calendar_version: str) -> None:
+    """After a recompute of some cases: the first ever records its versions as every case's (the others have
+    nothing to compute yet); one with other versions than every case's (a command run with another config)
+    notes that the deadlines now mix versions, so that looking for them (a scan of every deadline) is needed
+    until a recompute of every case."""
+    found = computed_with(conn)
+    if found is None:
         set_meta(conn, {RULESET_KEY: ruleset_version, CALENDAR_KEY: calendar_version})
+    elif found != (ruleset_version, calendar_version):
+        set_meta(conn, {MIXED_KEY: "1"})
+
+
+def mixed_versions(conn: Connection) -> bool:
+    return get_meta(conn, MIXED_KEY) == "1"
+
+
+def clear_mixed_versions(conn: Connection) -> None:
+    set_meta(conn, {MIXED_KEY: ""})
