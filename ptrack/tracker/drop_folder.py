@@ -99,8 +99,9 @@ class _Folders:
     top: int
     processed: int
     failed: int
+    work_root: int
     work: int
-    work_path: Path
+    work_path: Path  # how the importers reach the work folder: through its descriptor where the OS allows
     stamp: str
 
     @classmethod
@@ -111,18 +112,19 @@ class _Folders:
             for name in (PROCESSED, FAILED, WORK):
                 fds.append(pf.open_folder(name, dir_fd=fds[0], create=True, what=f"drop folder {where / name}"))
             # the work folder is named like the drop folder, so a full-extract subfolder ("nightly/") is kept
-            fds.append(pf.open_folder(where.name or "drop", dir_fd=fds[3], create=True,
-                                      what=f"drop folder {where / WORK}"))
+            sub = where.name or "drop"
+            fds.append(pf.open_folder(sub, dir_fd=fds[3], create=True, what=f"drop folder {where / WORK}"))
         except BaseException:
             for fd in fds:
                 os.close(fd)
             raise
-        os.close(fds[3])
-        return cls(where, fds[0], fds[1], fds[2], fds[4], where / WORK / (where.name or "drop"),
-                   now.strftime("%Y%m%dT%H%M%S"))
+        # Through /proc/self/fd the importers' paths start at the folder opened here: renaming or replacing
+        # `.ptrack-importing` in the drop folder (which its writers can do) cannot redirect them.
+        root = Path(f"/proc/self/fd/{fds[3]}") if Path("/proc/self/fd").is_dir() else where / WORK
+        return cls(where, fds[0], fds[1], fds[2], fds[3], fds[4], root / sub, now.strftime("%Y%m%dT%H%M%S"))
 
     def close(self) -> None:
-        for fd in (self.top, self.processed, self.failed, self.work):
+        for fd in (self.top, self.processed, self.failed, self.work_root, self.work):
             os.close(fd)
 
     def names(self, fd: int) -> list[str]:
