@@ -77,3 +77,19 @@ def test_files_a_killed_run_left_in_the_work_folder_are_imported_by_the_next(sit
     r = site("import", "--drop-folder", "drop")
     assert "cases.csv: imported" in r.stdout
     assert (drop / "processed" / "cases.csv").is_file() and not list(work.iterdir())
+
+
+def test_a_full_extract_subfolder_keeps_voiding_through_the_work_folder(tmp_path: Path) -> None:
+    ptrack = Ptrack(tmp_path)
+    ptrack("init")
+    (tmp_path / "ptrack.toml").write_text('[import]\ndrop_folder = "nightly"\nfull_extract = ["nightly/"]\n'
+                                          'max_void_share = 0.9\n')
+    drop = tmp_path / "nightly"
+    drop.mkdir()
+    write_cases(drop / "cases.csv", ["C1", "C2"])
+    write_events(drop / "events.csv", EVENTS)
+    ptrack("import", "--drop-folder")
+    write_events(drop / "events.csv", EVENTS[:1])  # the case system deleted E2
+    r = ptrack("import", "--drop-folder")
+    assert "events.csv: imported" in r.stdout
+    assert stored_events(tmp_path) == ["E1"], "E2, absent from the full extract, is voided"
