@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import AppState, UsageError, state
 from ptrack.tracker import filters, services
 from ptrack.tracker.errors import NotFoundError
@@ -63,6 +64,7 @@ def list_deadlines(
     nothing known is an error listing the closest known values."""
     s = state(ctx)
     statuses = parse_statuses(status)
+    refreshed(s, "deadlines")
     if case is not None:
         case = filters.match_case(s.store, case).value
     if team is not None:
@@ -126,6 +128,7 @@ def explain(
     s = state(ctx)
     if rule_id is not None and s.ruleset.get(rule_id) is None:
         raise NotFoundError(f"rule {rule_id!r} is not in the active rule set; see `ptrack rules list`")
+    refreshed(s, "explain")
     ignored = services.ignored_events(s.store, s.ruleset, s.calendar, s.as_of, case_id)  # NotFoundError if unknown
     rows = services.query_deadlines(s.store, s.as_of, case_id=case_id, statuses=None, untracked=untracked_rules(s))
     chosen = [r for r in rows if rule_id is None or r.rule_id == rule_id]

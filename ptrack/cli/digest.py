@@ -13,6 +13,7 @@ import typer
 
 from ptrack.cli import output
 from ptrack.cli.deadlines import untracked_rules
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import AppState, UsageError, state
 from ptrack.notifiers.base import Notifier
 from ptrack.tracker.digest import render
@@ -50,6 +51,7 @@ def digest(
         raise UsageError("digest --dry-run goes with --send; without --send the digest is only printed")
     if team is not None:
         team = output.note(match_team(s.store, s.config, team))
+    refreshed(s, "digest")
     if send:
         s.require_real_time("digest --send", dry_run)
         notifiers = {} if dry_run else _notifiers(s)

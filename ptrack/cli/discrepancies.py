@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import state
 from ptrack.tracker.discrepancies import find_discrepancies
 
@@ -28,6 +29,7 @@ def discrepancies(
 ) -> None:
     """List the cases where the case system's review due date differs from ptrack's, with both explanations."""
     s = state(ctx)
+    refreshed(s, "discrepancies")
     found = find_discrepancies(s.store, s.calendar)
     rows = [tuple(asdict(d)[c] for c in COLUMNS) for d in found]
     if fmt is Format.json:

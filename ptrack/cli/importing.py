@@ -14,9 +14,10 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from ptrack.cli import output
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import UsageError, state
 from ptrack.tracker import services
-from ptrack.tracker.drop_folder import DropFolderReport, import_drop_folder, report_json
+from ptrack.tracker.drop_folder import REPORT, DropFolderReport, import_drop_folder, report_json
 from ptrack.tracker.importing import FAMILIES, FORMATS, ImportReport
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 
@@ -49,10 +50,14 @@ def import_files(
     allow_mass_void: Annotated[bool, typer.Option(
         "--allow-mass-void", help="Let a full extract void more than import.max_void_share of its events.",
     )] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="With the drop folder: first put back the files of failed/ (and of processed/ "
+        "whose rows were rejected) and import them again.",
+    )] = False,
 ) -> None:
     """Import files, print a report (rows read, loaded, rejected with reasons); exit 1 if any row was rejected."""
-    if drop_folder:
-        _drop_folder(ctx, paths or [], report_format)
+    if drop_folder or retry_failed:
+        _drop_folder(ctx, paths or [], report_format, retry_failed)
         return
     if not paths:
         raise UsageError("import: give one or more files, or --drop-folder")
@@ -70,6 +75,8 @@ def import_files(
             max_void_share=s.config.import_settings.max_void_share, allow_mass_void=allow_mass_void,
             options=s.config.import_settings.extract_options(),
         )
+    if not dry_run:  # a re-run after a killed import finishes the cases that import left stale
+        refreshed(s, "import")
     if report_format is ReportFormat.json:
         output.write_json([report_json(r) for r in reports])
     else:
@@ -130,14 +137,14 @@ def _progress(show: bool, paths: list[Path]) -> Iterator[Callable[[str, int], No
         yield update
 
 
-def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFormat) -> None:
+def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFormat, retry_failed: bool) -> None:
     if len(paths) > 1:
         raise UsageError("import --drop-folder: give at most one folder")
     s = state(ctx)
     report = import_drop_folder(s.store, s.config, s.ruleset, s.calendar, s.as_of, paths[0] if paths else None,
-                                now=datetime.now(UTC))
+                                now=datetime.now(UTC), retry_failed=retry_failed)
     if report_format is ReportFormat.json:
-        output.write_json({"folder": report.folder, "started_at": report.started_at,
+        output.write_json({"folder": report.folder, "started_at": report.started_at, "retried": report.retried,
                            "files": [vars(f) for f in report.files]})
     else:
         print_drop_folder(report)
@@ -145,13 +152,24 @@ def _drop_folder(ctx: typer.Context, paths: list[Path], report_format: ReportFor
         raise typer.Exit(1)
 
 
+DROP_REJECTS_SHOWN = 5  # per file; the rest are in its report and in rejected_rows
+
+
 def print_drop_folder(report: DropFolderReport) -> None:
+    if report.retried:
+        output.line(f"put back to import again: {', '.join(report.retried)}")
     output.line(f"drop folder {report.folder}: {len(report.files)} files")
     for f in report.files:
         summary = f.message or (
             f"{f.report.get('rows_read', 0)} rows read, loaded {f.report.get('rows_loaded', 0)}, "
             f"rejected {f.report.get('rows_rejected', 0)}" if f.report else "")
         output.line(f"  {f.file}: {f.status.replace('_', ' ')}{': ' + summary if summary else ''} -> {f.moved_to}")
+        rejects = list(f.report.get("rejects", []))
+        for reject in rejects[:DROP_REJECTS_SHOWN]:
+            output.line(f"    rejected {reject}")
+        more = int(f.report.get("rows_rejected", 0)) - min(len(rejects), DROP_REJECTS_SHOWN)
+        if more > 0:
+            output.line(f"    ... and {more} more rejected rows: see {f.moved_to}{REPORT}")
 
 
 def print_reports(reports: list[ImportReport]) -> None:

@@ -12,9 +12,10 @@ from typing import Annotated
 import typer
 
 from ptrack.cli import output
+from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import AppState, UsageError, parse_date, state, today_in_london
 from ptrack.notifiers.base import Notifier
-from ptrack.tracker import services
+from ptrack.tracker import freshness, services
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.filters import match_person
 from ptrack.tracker.outbox import doctor as checks
@@ -72,6 +73,7 @@ def remind(
     s = state(ctx)
     s.require_real_time("remind", dry_run)
     at = _now(s, now, dry_run)
+    refreshed(s, "remind")
     notifiers = {} if dry_run else _notifiers(s)
     report = remind_pass(s.store, s.config, s.ruleset, s.calendar, at, notifiers, dry_run=dry_run)
     with output.prefixed(s.simulation_prefix(dry_run, at.astimezone(LONDON).date())):
@@ -170,6 +172,7 @@ def doctor(
         results.extend(checks.store_checks(s.store, notifiers, now))
         results.extend(_reach_checks(s, packs.ok))
         if packs.ok:
+            results.append(_deadlines_check(s))
             results.append(checks.coverage_check(
                 services.coverage(s.store, s.ruleset, s.config.import_settings.complete_sources)))
         if send_test:
@@ -180,6 +183,16 @@ def doctor(
                                                              for c in results])
     if not all(c.ok for c in results):
         raise typer.Exit(1)
+
+
+def _deadlines_check(s: AppState) -> checks.Check:
+    """Stale deadlines (an interrupted import or recompute, a rule-set or calendar change) fail the doctor: it
+    reports, it does not repair (`ptrack recompute`, any command that reads deadlines, or the daemon does)."""
+    found = freshness.staleness(s.store, s.ruleset, s.calendar)
+    if not found.stale:
+        return checks.Check("deadlines", True, f"up to date (rule set {found.active[0]}, calendar "
+                                               f"{found.active[1]})")
+    return checks.Check("deadlines", False, f"stale: {found.describe()}; run `ptrack recompute`")
 
 
 def _reach_checks(s: AppState, ruleset_loads: bool) -> list[checks.Check]:

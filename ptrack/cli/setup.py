@@ -44,8 +44,9 @@ def recompute(
         "--case", metavar="ID", help="Recompute only this case (repeat for several).",
     )] = None,
 ) -> None:
-    """Recompute deadlines with the current rules and calendar: by default the cases whose deadlines were
-    computed with another rule set or calendar version; --all for every case, --case for some."""
+    """Recompute deadlines with the current rules and calendar: by default what is stale (cases an interrupted
+    import or recompute left marked; every case after a rule-set or calendar change); --all for every case,
+    --case for some."""
     s = state(ctx)
     if all_cases or case:
         report = services.recompute(s.store, s.ruleset, s.calendar, s.as_of, case_ids=None if all_cases else case)

@@ -37,7 +37,9 @@ class FolderNotifier:
     def send(self, message: Message) -> str:
         stem = file_stem(message.key)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            if not self.path.is_dir():  # messages name children's cases: the folder is the service's alone
+                self.path.mkdir(mode=0o700, parents=True)
+                self.path.chmod(0o700)
             _write_atomic(self.path / f"{stem}.txt", _text(message))
             target = self.path / f"{stem}.json"
             _write_atomic(target, json.dumps(_record(message), indent=2, ensure_ascii=False) + "\n")

@@ -26,7 +26,7 @@ from ptrack.tracker.importing.load import import_file
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
 from ptrack.tracker.rules import RuleSet, compute, compute_case
-from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, voids
+from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, stale, voids
 from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
 from ptrack.tracker.store import writes as w
@@ -162,23 +162,32 @@ def recompute(
         else:
             _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, report=report)
         try:
-            return recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
+            done = recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
         finally:
             _WORKER.clear()
+    if ids is not None:
+        with store.transaction("recording the versions computed with") as conn:
+            stale.note_partial_recompute(conn, ruleset.version, calendar.version)
+    return done
 
 
 def stale_cases(store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar) -> list[str]:
-    """Cases whose stored deadlines were computed with another rule set or calendar version."""
-    with store.reading("looking for stale deadlines") as conn:
-        return q.stale_case_ids(conn, ruleset.version, calendar.version)
+    """Cases an import or a void left to recompute, and those with a deadline of another rule set or calendar
+    version (`ptrack.tracker.freshness`)."""
+    from ptrack.tracker.freshness import stale_case_ids
+
+    return stale_case_ids(store, ruleset, calendar)
 
 
 def recompute_stale(
-    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date
+    store: Store, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date, now: datetime | None = None
 ) -> RecomputeReport:
-    """Recompute only the cases a rule-set or calendar change left stale (the default of `ptrack recompute`,
-    and what the daemon runs after an import)."""
-    return recompute(store, ruleset, calendar, as_of, case_ids=stale_cases(store, ruleset, calendar))
+    """Recompute what is stale: every case after a rule-set or calendar change, else the cases an interrupted
+    import or recompute left marked (the default of `ptrack recompute`, and what the daemon runs at start and
+    after an import)."""
+    from ptrack.tracker.freshness import recompute_stale as run
+
+    return run(store, ruleset, calendar, as_of, now)
 
 
 # What `_compute_rows` works with: in a worker process its own store connection, set by the pool initializer.
@@ -270,6 +279,7 @@ def void_event(
     with store.transaction(f"voiding event {event_id}") as conn:
         event = voids.find_event(conn, event_id, source)
         cases = voids.void(conn, [event], reason=reason.strip(), actor=actor, batch_id=None, now=now)
+        stale.mark(conn, cases, f"void of event {event_id}", now)  # with the void: a crash before the recompute
     if cases:
         recompute(store, ruleset, calendar, today, cases, now)
     return VoidResult(event, event.voided_at is not None, len(cases))

@@ -4,6 +4,7 @@ summary of counts for the log and `ptrack status`: never a name, an address or a
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,13 +17,15 @@ from ptrack.tracker.digest.service import send_digests
 from ptrack.tracker.disputes.service import prompt_overdue_disputes
 from ptrack.tracker.drop_folder import import_drop_folder
 from ptrack.tracker.errors import PtrackError
+from ptrack.tracker.freshness import refresh
 from ptrack.tracker.outbox.dispatch import dispatch
 from ptrack.tracker.outbox.service import remind
 from ptrack.tracker.outbox.stale import alert_stale_data
 from ptrack.tracker.policy.window import local_day
 from ptrack.tracker.rules import RuleSet
-from ptrack.tracker.services import recompute_stale
 from ptrack.tracker.store import Store
+
+log = logging.getLogger("ptrack.daemon")
 
 
 @dataclass
@@ -66,10 +69,34 @@ def _counts(counter: Counter[str]) -> str:
 
 
 def recompute_job(ctx: JobContext, now: datetime) -> str:
-    """After the import (which recomputed the cases it touched): the cases a rule-set or calendar change left
-    stale. Deadlines store dates, not statuses, so the passing of days needs no recompute."""
-    report = recompute_stale(ctx.store, ctx.ruleset, ctx.calendar, local_day(now))
-    return f"recomputed: {_summary(report)}"
+    """At start (after a restart for a config change) and after the import (which recomputed the cases it
+    touched): whatever is stale, i.e. cases an interrupted import or recompute left marked, or every case when
+    the rule set or calendar is not the one the deadlines were computed with. Deadlines store dates, not
+    statuses, so the passing of days needs no recompute. An error if anything stays stale."""
+    r = refresh(ctx.store, ctx.ruleset, ctx.calendar, local_day(now), now)
+    if r.error:
+        raise StaleDeadlines(f"could not recompute stale deadlines ({r.before.describe()}): {r.error}")
+    if not r.before.stale:
+        return "nothing stale: deadlines are up to date"
+    detail = f"recomputed {r.recomputed} stale cases ({r.before.describe()})"
+    if r.after.stale:
+        raise StaleDeadlines(f"{detail}; still stale: {r.after.describe()}")
+    return detail
+
+
+class StaleDeadlines(Exception):
+    """The stale deadlines could not all be recomputed: the run is an error, and doctor says so too."""
+
+
+def _refresh_first(ctx: JobContext, now: datetime) -> None:
+    """Before sending: recompute what is stale (an import run by hand may have been killed during the day);
+    the sending goes on whatever happens, since the other cases' deadlines are right, but the log says so."""
+    r = refresh(ctx.store, ctx.ruleset, ctx.calendar, local_day(now), now)
+    if r.error or r.after.stale:
+        log.warning("deadlines still stale before sending: %s%s", r.after.describe(),
+                    f"; {r.error}" if r.error else "")
+    elif r.recomputed:
+        log.info("recomputed %d stale cases before sending (%s)", r.recomputed, r.before.describe())
 
 
 def remind_job(ctx: JobContext, now: datetime) -> str:
@@ -77,6 +104,7 @@ def remind_job(ctx: JobContext, now: datetime) -> str:
     if not ctx.calendar.is_delivery_day(today):
         why = "a council closure day" if ctx.calendar.is_closure_day(today) else "not a working day"
         return f"skipped: {today.isoformat()} is {why}"
+    _refresh_first(ctx, now)
     report = remind(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, now, ctx.notifiers, worker_id=ctx.worker_id)
     sent = report.dispatched.sent if report.dispatched else 0
     # The IRO is prompted when a dispute stage's SLA has passed (ptrack never advances a dispute itself).
@@ -94,6 +122,7 @@ def dispatch_job(ctx: JobContext, now: datetime) -> str:
 
 def digest_job(ctx: JobContext, now: datetime) -> str:
     """The weekly manager digests (`ptrack digest --send`): queued once per manager per ISO week, then sent."""
+    _refresh_first(ctx, now)
     r = send_digests(ctx.store, ctx.config, ctx.ruleset, ctx.calendar, now, ctx.notifiers, worker_id=ctx.worker_id)
     sent = r.dispatched.sent if r.dispatched else 0
     return (f"week {r.week}: queued {len(r.queued)}, already queued {len(r.already_queued)}, teams without a "
@@ -105,14 +134,6 @@ def stale_check_job(ctx: JobContext, now: datetime) -> str:
     r = alert_stale_data(ctx.store, ctx.config, ctx.calendar, now, timedelta(hours=hours))
     state = "stale" if r.stale else "fresh"
     return f"data {state} ({r.age_hours:g} h since the last import; limit {hours:g} h), alerts queued {r.queued}"
-
-
-def _summary(result: object) -> str:
-    """Counts from a service's report (its integer fields), never its free text."""
-    fields = getattr(result, "__dataclass_fields__", None) or {}
-    counts = [f"{name} {getattr(result, name)}" for name in fields
-              if isinstance(getattr(result, name), int) and not isinstance(getattr(result, name), bool)]
-    return ", ".join(counts[:8]) or type(result).__name__
 
 
 JOB_FUNCTIONS: dict[str, Callable[[JobContext, datetime], str]] = {

@@ -149,6 +149,10 @@ class Daemon:
             records = dq.job_records(conn)
         log.info("leading as instance %s%s", self.instance_id,
                  f"; {released} message(s) claimed by a stopped daemon put back in the queue" if released else "")
+        # Before anything is sent: deadlines an interrupted import left stale, or computed with another rule set
+        # or calendar (the config changed before this restart), are recomputed now, and the log says so.
+        log.info("checking for stale deadlines before starting the schedule", extra={"job": "recompute"})
+        self.run_job("recompute")
         grace = self.settings.misfire_grace_seconds
         scheduler = BlockingScheduler(timezone=LONDON, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": grace})

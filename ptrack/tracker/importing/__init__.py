@@ -48,9 +48,14 @@ def _detect(path: Path, header: list[str], candidates: list[FileFormat]) -> File
     for candidate in candidates:
         if not candidate.missing_columns(header):
             return candidate
+    # The header is not quoted: a file that is not what it seems (a link to a secret, a misnamed dump) must not
+    # have its first line printed or stored; the columns expected and the number found say enough.
+    canonical = "; ".join(f"{f.name}: {', '.join(sorted(getattr(f, 'required', ())))}"
+                          for f in candidates if getattr(f, "source", "") == "csv" and hasattr(f, "required"))
     raise ImportFileError(
-        f"{path}: unknown file format: the header ({', '.join(header[:8])}) fits none of "
-        f"{', '.join(f.name for f in candidates)}; check the file or pass --format"
+        f"{path}: unknown file format: its first row has {len(header)} column(s) and fits none of "
+        f"{', '.join(f.name for f in candidates)}"
+        + (f" (columns needed: {canonical})" if canonical else "") + "; check the file or pass --format"
     )
 
 

@@ -16,7 +16,7 @@ from ptrack.tracker.importing.formats import Context, FileFormat, Record
 from ptrack.tracker.importing.reader import file_sha256
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT, ImportReport, Reject
 from ptrack.tracker.model import Case, Event, Person
-from ptrack.tracker.store import Store, WriteCounts, extracts, facts, voids
+from ptrack.tracker.store import Store, WriteCounts, extracts, facts, stale, voids
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.event_writes import EventWriter
 
@@ -153,6 +153,8 @@ def _load_records(
         _apply_full_extract(conn, path, fmt, ctx, report, batch_id, seen)
     if report.events_created >= ANALYZE_FROM:
         w.refresh_statistics(conn, fmt.target)
+    if batch_id is not None:  # with the events, in their transaction: a crash before the recompute is seen
+        stale.mark(conn, report.affected_cases, f"import {path.name}", ctx.instant)
 
 
 def _rows(items: Iterable[tuple[int, Record] | Reject]) -> Iterator[tuple[int, list[Record], list[Reject]]]:

@@ -15,6 +15,7 @@ from ptrack.tracker.errors import StoreError
 from ptrack.tracker.store import dispute_schema as dispute_schema  # the dispute tables join `metadata`
 from ptrack.tracker.store import extract_schema as extract_schema  # case-system due dates join `metadata`
 from ptrack.tracker.store import notify_schema as notify_schema  # the notification tables join `metadata`
+from ptrack.tracker.store import stale as stale  # `stale_cases` joins `metadata`
 from ptrack.tracker.store.deadlines import DeadlineCounts
 from ptrack.tracker.store.engine import (
     check_current,

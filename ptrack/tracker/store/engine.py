@@ -7,7 +7,8 @@ psycopg 3. `postgresql://` and `postgres://` URLs are given the psycopg driver.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
 from importlib import resources
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ptrack.tracker.errors import StoreError
+from ptrack.tracker.private_files import create_private_file
 
 if TYPE_CHECKING:  # Alembic is imported where it migrates: loading it costs a third of a command's start-up
     from alembic.config import Config as AlembicConfig
@@ -44,27 +46,55 @@ def safe_url(url: str) -> str:
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    """The file of a SQLite URL (None for other databases and in-memory SQLite), also in SQLite's URI form
+    (`sqlite:///file:/var/lib/ptrack/ptrack.db?mode=ro&uri=true`: a read-only copy)."""
     try:
         parsed = make_url(normalise_url(url))
     except ArgumentError as exc:
         raise StoreError(f"database URL {safe_url(url)} is not valid: {exc}") from exc
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
+    if _is_uri(parsed.query) and parsed.database.startswith("file:"):
+        return Path(parsed.database.removeprefix("file:"))
     return Path(parsed.database)
+
+
+def _is_uri(query: Mapping[str, Any]) -> bool:
+    return str(query.get("uri", "")).lower() in ("true", "1")
+
+
+def sqlite_read_only(url: str) -> bool:
+    """A SQLite URL opened read-only (`?mode=ro&uri=true`): ptrack reads it and writes nothing, not even the file."""
+    parsed = make_url(normalise_url(url))
+    return parsed.get_backend_name() == "sqlite" and _is_uri(parsed.query) and parsed.query.get("mode") == "ro"
 
 
 @contextmanager
 def store_errors(url: str, doing: str) -> Iterator[None]:
     """Turn SQLAlchemy and OS errors into one-line `StoreError`s naming the database and the operation."""
+    mapped: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, *_driver_errors())
     try:
         yield
     except StoreError:
         raise
-    except (SQLAlchemyError, OSError) as exc:
+    except mapped as exc:
         orig = getattr(exc, "orig", None) or exc
         detail = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
         raise StoreError(f"database {safe_url(url)}: {doing} failed: {detail}") from exc
+
+
+@cache
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The drivers' own errors, which bulk loading (PostgreSQL COPY on the raw connection) raises unwrapped."""
+    import sqlite3
+
+    found: list[type[Exception]] = [sqlite3.Error]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency; a SQLite-only install still works
+        return tuple(found)
+    found.append(psycopg.Error)
+    return tuple(found)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -95,14 +125,27 @@ def check_supported(url: str) -> None:
                          f"runs on {SUPPORTED}")
 
 
+def on_read_only_filesystem(path: Path) -> bool:
+    """Whether the database file's folder is on a file system mounted read-only (a read-only copy, a mounted
+    backup), where SQLite cannot create the -shm file a WAL database needs even to be read."""
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def create_store_engine(url: str) -> Engine:
     url = normalise_url(url)
     check_supported(url)
     path = sqlite_file(url)
+    if path is not None and not sqlite_read_only(url) and path.exists() and on_read_only_filesystem(path):
+        # Nobody can write a read-only file system, so the file cannot change under us: open it immutable.
+        url = f"sqlite:///file:{path.resolve()}?mode=ro&immutable=1&uri=true"
     with store_errors(url, "connecting"):
         if url.startswith("sqlite"):
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+            if path is not None and not sqlite_read_only(url):
+                # Created private before SQLite opens it: its -wal and -shm files take the database file's mode.
+                create_private_file(path)
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:

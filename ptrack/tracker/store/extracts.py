@@ -103,11 +103,12 @@ def _update_dues(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def imported_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
-    """The hashes among `hashes` of files already imported successfully (with or without rejects)."""
+    """The hashes among `hashes` of files already imported whole, without rejects. A file with rejected rows
+    does not count: dropped again once the cause is fixed (the case arrived), its rejected rows must load."""
     if not hashes:
         return set()
     b = t.import_batches
-    query = select(b.c.sha256).where(b.c.sha256.in_(list(hashes)), b.c.status.in_(("ok", "rejects")))
+    query = select(b.c.sha256).where(b.c.sha256.in_(list(hashes)), b.c.status == "ok")
     return {r.sha256 for r in conn.execute(query)}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ptrack.tracker.model import Case, Timeline
-from ptrack.tracker.store import Store
+from ptrack.tracker.store import Store, stale
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
 from ptrack.tracker.store.writes import refresh_statistics, set_meta
@@ -99,6 +99,7 @@ def recompute_cases(
                 "last_recompute_as_of": report.as_of.isoformat(),
                 "last_ruleset_version": report.ruleset_version,
                 "last_calendar_version": report.calendar_version,
+                stale.MIXED_KEY: "",
             })
     report.seconds = time.perf_counter() - started
     return report
@@ -107,18 +108,18 @@ def recompute_cases(
 def recompute_chunk(
     store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport
 ) -> DeadlineCounts:
-    """One job: read the cases' events, compute, write back what changed."""
-    timelines = read_timelines(store, cases, contiguous)
+    """One job: read the cases' stale marks then their events, compute, write back what changed and, in the
+    same transaction, clear the marks read of the cases written (a case the engine could not compute stays
+    stale)."""
+    with store.reading("reading events") as conn:
+        marks = stale.tokens(conn, [c.case_id for c in cases])
+        timelines = timelines_for(conn, cases, contiguous)
     rows, failed = compute_rows(timelines)
     skip = {case_id for case_id, _ in failed}
     versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
     with store.transaction("writing deadlines") as conn:
         ids = [c.case_id for c in cases if c.case_id not in skip]
         counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
+        stale.clear(conn, {case_id: marks[case_id] for case_id in ids if case_id in marks})
     counts.failed = failed
     return counts
-
-
-def read_timelines(store: Store, cases: list[Case], contiguous: bool) -> list[Timeline]:
-    with store.reading("reading events") as conn:
-        return timelines_for(conn, cases, contiguous)
