@@ -5,7 +5,8 @@ Setup (not timed, in a separate process so its memory is not counted): a fresh d
 synthetic caseload's cases and events bulk-inserted. Then, timed:
 - cold: every deadline deleted, then `ptrack.tracker.services.recompute(store, ...)` for all cases: every deadline
   is computed and inserted;
-- unchanged: the same recompute again: every deadline computed and compared, nothing written.
+- unchanged: the same recompute again: every case's inputs digest matches the one recorded, so no case is computed
+  and nothing is written (before the digests, every deadline was computed and compared).
 Baseline, same run, same database: the naive per-case loop (read the case, read its events, compute, delete its
 deadlines, insert each one, commit) on a sample of cases, extrapolated to all cases and labelled so.
 PostgreSQL runs in a database created for the run and dropped afterwards.
@@ -79,6 +80,7 @@ def _clear_deadlines(url: str) -> None:
         with engine.begin() as conn:
             conn.execute(delete(t.deadline_history))
             conn.execute(delete(t.deadlines))
+            conn.execute(delete(t.case_inputs))  # else every case would be skipped as unchanged
     finally:
         engine.dispose()
 

@@ -94,12 +94,17 @@ class CaseScopes:
         return None
 
 
+def known_on(event: Event, as_of: date) -> bool:
+    """Whether the engine reads `event` when computing as of `as_of`: dated by then, or a planned event."""
+    return event.date <= as_of or event.kind in SCHEDULED_KINDS
+
+
 def build_scopes(timeline: Timeline, as_of: date, count_additional_reviews: bool = True) -> CaseScopes:
     """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones). Same-day changes
     follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
     events = [
         e for e in timeline.events
-        if (e.date <= as_of or e.kind in SCHEDULED_KINDS)
+        if known_on(e, as_of)
         and (count_additional_reviews or not (e.kind == "review_held" and e.subkind == "additional"))
     ]
     events.sort(key=lambda e: (e.date, event_order(e)))
