@@ -10,11 +10,10 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import cache
 from hashlib import blake2b
-from operator import attrgetter
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from ptrack.tracker.importing import ImportReport, plan
 from ptrack.tracker.importing.formats import Context
 from ptrack.tracker.importing.load import import_file
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
-from ptrack.tracker.model import Case, Event, IgnoredEvent, Status, Timeline
+from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
 from ptrack.tracker.rules import RuleSet, compute, compute_case
 from ptrack.tracker.rules.scopes import known_on
 from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, voids
@@ -196,19 +195,17 @@ def _recompute_chunk(cases: list[Case], contiguous: bool) -> DeadlineCounts:
     return recompute_chunk(_WORKER["store"], cases, contiguous, _compute_rows, report, digest)
 
 
-_EVENT_VALUES = attrgetter(*(f.name for f in fields(Event)))
-
-
-def _inputs_digest(tl: Timeline) -> str:
-    """A digest of everything `compute` reads for this case: the events it knows on the as-of date (in order, every
-    field), the case id and date of birth, the rule set (packs and settings) and calendar versions, and the
-    engine's own code. Equal digests give equal deadlines, so an unchanged case need not be computed again."""
+def _inputs_digest(tl: Timeline, event_hashes: Sequence[str]) -> str:
+    """A digest of everything `compute` reads for this case: the events it knows on the as-of date (in order: their
+    ids and stored content hashes, which cover every other field), the case id and date of birth, the rule set
+    (packs and settings) and calendar versions, and the engine's own code. Equal digests give equal deadlines,
+    so an unchanged case need not be computed again."""
     report: RecomputeReport = _WORKER["report"]
     as_of = report.as_of
-    known = [_EVENT_VALUES(e) for e in tl.events if known_on(e, as_of)]
-    parts = (engine_fingerprint(), report.ruleset_version, report.calendar_version, tl.case.case_id, tl.case.dob,
-             known)
-    return blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    parts = [engine_fingerprint(), report.ruleset_version, report.calendar_version, tl.case.case_id,
+             str(tl.case.dob)]
+    parts += [e.event_id + "=" + h for e, h in zip(tl.events, event_hashes, strict=True) if known_on(e, as_of)]
+    return blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
 @cache

@@ -63,18 +63,28 @@ def case_chunks(engine: Engine, case_ids: Sequence[str] | None, size: int) -> It
 def timelines_for(conn: Connection, cases: Sequence[Case], contiguous: bool) -> list[Timeline]:
     """Each case with its events, oldest first (ties in import order). `contiguous` says the cases are every
     case between the first and last id, so one range query serves; otherwise an IN list."""
+    return timelines_and_hashes(conn, cases, contiguous)[0]
+
+
+def timelines_and_hashes(
+    conn: Connection, cases: Sequence[Case], contiguous: bool
+) -> tuple[list[Timeline], dict[str, list[str]]]:
+    """`timelines_for`, with each case's stored event content hashes in the order of its timeline's events."""
     ev = t.events.c
     # One fact, one event: a second source's record of a stored fact, and a voided event, are not read.
-    stmt = (select(*_EVENT_COLS).where(ev.same_as.is_(None), ev.voided_at.is_(None))
+    stmt = (select(*_EVENT_COLS, ev.content_hash).where(ev.same_as.is_(None), ev.voided_at.is_(None))
             .order_by(ev.case_id, ev.date, ev.id))
     if contiguous:
         stmt = stmt.where(ev.case_id >= cases[0].case_id, ev.case_id <= cases[-1].case_id)
     else:
         stmt = stmt.where(ev.case_id.in_([c.case_id for c in cases]))
     by_case: dict[str, list[Event]] = defaultdict(list)
-    for row in conn.execute(stmt):  # columns in Event's field order
-        by_case[row[1]].append(Event(*row))
-    return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases]
+    hashes: dict[str, list[str]] = defaultdict(list)
+    width = len(_EVENT_COLS)
+    for row in conn.execute(stmt):  # columns in Event's field order, then the content hash
+        by_case[row[1]].append(Event(*row[:width]))
+        hashes[row[1]].append(row[width])
+    return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases], hashes
 
 
 def write_deadlines(

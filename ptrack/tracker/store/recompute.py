@@ -23,11 +23,18 @@ from ptrack.tracker.model import Case, Timeline
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.case_inputs import record_inputs, stored_inputs
-from ptrack.tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
+from ptrack.tracker.store.deadlines import (
+    DeadlineCounts,
+    case_chunks,
+    timelines_and_hashes,
+    timelines_for,
+    write_deadlines,
+)
 from ptrack.tracker.store.writes import refresh_statistics, set_meta
 
-InputsDigest = Callable[[Timeline], str]
-"""a case's timeline -> a digest of everything its deadlines are computed from (same digest: same deadlines)"""
+InputsDigest = Callable[[Timeline, Sequence[str]], str]
+"""(a case's timeline, its events' stored content hashes in the same order) -> a digest of everything its
+deadlines are computed from (same digest: same deadlines)"""
 RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
 """timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
 ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
@@ -115,11 +122,12 @@ def recompute_chunk(
 ) -> DeadlineCounts:
     """One job: read the cases' events, compute, write back what changed. With `inputs_digest`, a case whose
     digest matches the one recorded when its deadlines were last written is not computed again."""
-    timelines = read_timelines(store, cases, contiguous)
+    with store.reading("reading events") as conn:
+        timelines, hashes = timelines_and_hashes(conn, cases, contiguous)
     digests: dict[str, str] = {}
     unchanged: dict[str, int] = {}
     if inputs_digest is not None:
-        digests = {tl.case.case_id: inputs_digest(tl) for tl in timelines}
+        digests = {tl.case.case_id: inputs_digest(tl, hashes.get(tl.case.case_id, [])) for tl in timelines}
         with store.reading("reading what the cases were computed from") as conn:
             recorded = stored_inputs(conn, list(digests))
         unchanged = {cid: n for cid, (digest, n) in recorded.items() if digests[cid] == digest}
