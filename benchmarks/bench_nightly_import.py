@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_recompute_full import _load
-from benchmarks.report import Figure, TreePeakRss, cpu_seconds, log, time_figure, timed
+from benchmarks.report import Figure, TreePeakRss, log, own_cpu_seconds, time_figure, timed
 from benchmarks.workload import AS_OF, SHAPES, default_setup, extrapolate, naive_recompute, shape, sqlite_url
 from ptrack.tracker.model import Event
 from ptrack.tracker.services import import_paths, open_store, recompute
@@ -92,10 +92,10 @@ def _one_shape(quick: bool, timelines: str) -> dict[str, Any]:
             night = _night_file(Path(tmp), ids)
             log(f"ptrack: import_paths of {2 * len(ids):,} new events, recomputing {len(ids):,} cases")
             with TreePeakRss() as rss:
-                cpu_start = cpu_seconds()
+                cpu_start = own_cpu_seconds()
                 reports, seconds = timed(lambda: import_paths(
                     store, [night], today=AS_OF, ruleset=setup.ruleset, calendar=setup.calendar))
-                cpu = cpu_seconds() - cpu_start
+                cpu = own_cpu_seconds() - cpu_start + rss.descendants_cpu_s
         finally:
             store.close()
         report = reports[0]

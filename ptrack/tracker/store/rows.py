@@ -143,6 +143,7 @@ class DeadlineRowValues(dict[str, Any]):
 
 
 DEADLINE_STORED = (*DEADLINE_FIELDS, "closed_on", "content_hash")
+_MET_AT, _CANCELLED_AT = DEADLINE_FIELDS.index("met_on"), DEADLINE_FIELDS.index("cancelled_on")  # the nullable ones
 
 
 def deadline_row(d: Deadline) -> DeadlineRowValues:
@@ -153,12 +154,16 @@ def deadline_row(d: Deadline) -> DeadlineRowValues:
         d.anchor_date, d.source, d.counting, d.due_soon_from, d.met_on, d.met_event_id, d.cancelled_on,
         d.cancel_reason, _explanation(d),
     )
-    texts = [None if v is None else str(v) for v in values]  # str(date) is its ISO form
-    row = DeadlineRowValues(zip(DEADLINE_FIELDS, values, strict=True))
+    texts = list(map(str, values))  # str(date) is its ISO form; the hash is over these, "None" included
+    digest = hashlib.blake2b("\x1f".join(texts).encode(), digest_size=16).hexdigest()
     met, cancelled = d.met_on, d.cancelled_on
+    if met is None:
+        texts[_MET_AT] = None  # type: ignore[call-overload]
+    if cancelled is None:
+        texts[_CANCELLED_AT] = None  # type: ignore[call-overload]
+    row = DeadlineRowValues(zip(DEADLINE_FIELDS, values, strict=True))
     closed = met if cancelled is None else cancelled if met is None else min(met, cancelled)
     row["closed_on"] = closed
-    digest = hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
     row["content_hash"] = digest
     row.stored = (*texts, None if closed is None else str(closed), digest)
     return row
