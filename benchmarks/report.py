@@ -89,6 +89,7 @@ class TreePeakRss:
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
         self.peak_mb = 0.0
+        self.descendant_cpu: dict[int, float] = {}  # pid -> its last sampled user + system CPU seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -103,11 +104,17 @@ class TreePeakRss:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid()))
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid(), self.descendant_cpu))
             self._stop.wait(self.interval)
 
+    @property
+    def descendants_cpu_s(self) -> float:
+        """CPU seconds of the worker processes started inside the block, as last sampled (each worker's final
+        0.1 s may be missed): `cpu_seconds()` counts a worker only once it has been waited for."""
+        return sum(self.descendant_cpu.values())
 
-def _tree_rss_mb(root: int) -> float:
+
+def _tree_rss_mb(root: int, cpu: dict[int, float] | None = None) -> float:
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -122,7 +129,14 @@ def _tree_rss_mb(root: int) -> float:
         tree.update(children)
         frontier.extend(children)
     total_kb = 0
+    ticks = os.sysconf("SC_CLK_TCK")
     for pid in tree:
+        if cpu is not None and pid != root:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cpu[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -138,3 +152,9 @@ def cpu_seconds() -> float:
     across a phase says how much work it did, whatever else the machine was running meanwhile."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU of this process alone (add `TreePeakRss.descendants_cpu_s` for its workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime

@@ -3,8 +3,11 @@ rule set and calendar, and the naive row-at-a-time baseline they are all compare
 
 from __future__ import annotations
 
+import csv
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +28,10 @@ from ptrack.tracker.synthetic import CaseloadShape, SyntheticFiles, caseload, wr
 DATA = Path(__file__).resolve().parent / "out" / "data"  # git-ignored; generated files are cached here
 POSTGRES_ADMIN_URL = os.environ.get("PTRACK_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AS_OF = date(2026, 11, 25)
+# The caseload shapes each database benchmark measures (`ptrack.tracker.synthetic`): "standard" (ptrack's own
+# synthetic timelines) and "visit_heavy" (a real case system's rhythm: visits every 25-50 days, reviews every
+# 120-200 days, for years). PTRACK_BENCH_SHAPES=visit_heavy measures one of them only.
+SHAPES = tuple(s for s in os.environ.get("PTRACK_BENCH_SHAPES", "standard,visit_heavy").split(",") if s)
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,16 @@ def default_setup() -> Setup:
     return Setup(config.ruleset(), england_and_wales(2000, 2060))
 
 
-def shape(children: int, events_per_child: float) -> CaseloadShape:
+def shape(children: int, events_per_child: float, timelines: str = "standard") -> CaseloadShape:
     return CaseloadShape(children=children, teams=max(3, children // 400), events_per_child=events_per_child,
-                         as_of=AS_OF)
+                         as_of=AS_OF, timelines=timelines)
 
 
 def synthetic_files(caseload_shape: CaseloadShape) -> SyntheticFiles:
     """The synthetic CSVs for `caseload_shape`, generated once and reused from benchmarks/out/data/."""
     key = f"c{caseload_shape.children}-e{caseload_shape.events_per_child:g}-s{caseload_shape.seed}-{AS_OF}"
+    if caseload_shape.timelines != "standard":
+        key = f"{caseload_shape.timelines}-c{caseload_shape.children}-s{caseload_shape.seed}-{AS_OF}"
     folder = DATA / key
     done = folder / "event_count"
     if done.exists():
@@ -89,6 +98,32 @@ def sample(caseload_shape: CaseloadShape, children: int) -> list[tuple[Case, lis
             break
         out.append(item)
     return out
+
+
+def bare_insert(files: SyntheticFiles) -> tuple[float, float]:
+    """The floor of any import: the same cases and events CSV rows read with `csv.reader` and inserted as they
+    are (text, no parsing, no validation, no index but the rowid) into a fresh SQLite file with the `sqlite3`
+    module, one `executemany` per 20,000 rows and one commit. Returns (wall seconds, CPU seconds)."""
+    with tempfile.TemporaryDirectory(prefix="ptrack-bare-") as tmp:
+        wall, cpu = time.perf_counter(), time.process_time()
+        db = sqlite3.connect(f"{tmp}/bare.db")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        for path in (files.cases, files.events):
+            with path.open(encoding="utf-8", newline="") as f:
+                rows = csv.reader(f)
+                header = next(rows)
+                cols = ", ".join(f'"{c}"' for c in header)
+                db.execute(f'CREATE TABLE "{path.stem}" ({cols})')
+                insert_sql = f'INSERT INTO "{path.stem}" VALUES ({", ".join("?" for _ in header)})'
+                while True:
+                    chunk = [tuple(r) for _, r in zip(range(20_000), rows, strict=False)]
+                    if not chunk:
+                        break
+                    db.executemany(insert_sql, chunk)
+        db.commit()
+        db.close()
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 # -- the naive baseline: one row, one statement; one case at a time ---------------------------------------------

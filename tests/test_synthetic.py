@@ -68,3 +68,36 @@ def test_a_demo_sized_caseload_has_evidence_for_every_national_rule_whatever_the
         kinds = {e.kind for _, events in caseload(CaseloadShape(children=60, seed=seed, as_of=as_of))
                  for e in events}
         assert [r.rule_id for r in rules if not r.met_by & kinds] == [], as_of
+
+
+VISIT_HEAVY = CaseloadShape(children=400, teams=3, seed=3, as_of=date(2026, 11, 25), timelines="visit_heavy")
+
+
+def test_visit_heavy_caseload_has_the_real_case_system_rhythm() -> None:
+    """Looked after since 2019-2026, one placement (foster, residential or connected person), a first review
+    15-40 days after entry, then reviews 120-200 days apart and visits 25-50 days apart; about 30% left care."""
+    children = list(caseload(VISIT_HEAVY))
+    assert children == list(caseload(VISIT_HEAVY))
+    assert list(caseload(CaseloadShape(children=5, seed=3, timelines="visit_heavy"))) == children[:5]
+    left = 0
+    for case, events in children:
+        assert case.dob is not None
+        assert [e.date for e in events] == sorted(e.date for e in events)
+        start = events[0]
+        assert start.kind == "looked_after_start" and date(2019, 1, 1) <= start.date <= VISIT_HEAVY.as_of
+        placements = [e for e in events if e.kind == "placement_start"]
+        assert len(placements) == 1 and placements[0].date == start.date
+        assert placements[0].placement_kind in ("foster", "residential", "connected_person")
+        reviews = [e.date for e in events if e.kind == "review_held"]
+        visits = [e.date for e in events if e.kind == "visit"]
+        if reviews:
+            assert 15 <= (reviews[0] - start.date).days <= 40
+        assert all(120 <= (b - a).days <= 200 for a, b in zip(reviews, reviews[1:], strict=False))
+        assert all(25 <= (b - a).days <= 50 for a, b in zip([start.date, *visits], visits, strict=False))
+        ended = [e for e in events if e.kind == "looked_after_end"]
+        left += bool(ended)
+        end = ended[0].date if ended else VISIT_HEAVY.as_of
+        assert all(e.date <= end for e in events)
+        assert len({e.event_id for e in events}) == len(events)
+    assert 0.24 < left / len(children) < 0.36
+    assert 35 < sum(len(e) for _, e in children) / len(children) < 60  # years of visits: the costly shape

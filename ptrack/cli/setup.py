@@ -55,4 +55,7 @@ def recompute(
     line(f"recomputed {report.cases} cases as of {report.as_of.isoformat()} in {report.seconds:.1f} s: "
          f"{report.deadlines} deadlines ({report.inserted} new, {report.updated} changed, "
          f"{report.unchanged} unchanged), {report.archived} archived")
+    if report.skipped_cases:
+        line(f"{report.skipped_cases} of the cases had the same events, rules and calendar as when their deadlines "
+             "were last computed: not computed again")
     line(f"rule set {report.ruleset_version}; calendar {report.calendar_version}")

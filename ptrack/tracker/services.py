@@ -12,6 +12,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
+from hashlib import blake2b
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from ptrack.tracker.importing.load import import_file
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT
 from ptrack.tracker.model import Case, IgnoredEvent, Status, Timeline
 from ptrack.tracker.rules import RuleSet, compute, compute_case
+from ptrack.tracker.rules.scopes import known_on
 from ptrack.tracker.store import DeadlineCounts, DeadlineRow, Store, init_database, open_store, stale, voids
 from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
@@ -200,7 +203,40 @@ def _init_worker(url: str, ruleset: RuleSet, calendar: WorkingDayCalendar, repor
 
 def _recompute_chunk(cases: list[Case], contiguous: bool) -> DeadlineCounts:
     report: RecomputeReport = _WORKER["report"]
-    return recompute_chunk(_WORKER["store"], cases, contiguous, _compute_rows, report)
+    digest = _inputs_digest if engine_fingerprint() else None
+    return recompute_chunk(_WORKER["store"], cases, contiguous, _compute_rows, report, digest)
+
+
+def _inputs_digest(tl: Timeline, event_hashes: Sequence[str]) -> str:
+    """A digest of everything `compute` reads for this case: the events it knows on the as-of date (in order: their
+    ids and stored content hashes, which cover every other field), the case id and date of birth, the rule set
+    (packs and settings) and calendar versions, and the engine's own code. Equal digests give equal deadlines,
+    so an unchanged case need not be computed again."""
+    report: RecomputeReport = _WORKER["report"]
+    as_of = report.as_of
+    parts = [engine_fingerprint(), report.ruleset_version, report.calendar_version, tl.case.case_id,
+             str(tl.case.dob)]
+    parts += [e.event_id + "=" + h for e, h in zip(tl.events, event_hashes, strict=True) if known_on(e, as_of)]
+    return blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+@cache
+def engine_fingerprint() -> str:
+    """A digest of the code that turns events into deadline rows (the rules engine, calendars, the domain model and
+    the row conversion), so that a new ptrack version recomputes every case once. Empty when the sources cannot be
+    read (then no case is ever skipped)."""
+    root = Path(__file__).resolve().parent
+    engine, calendars = sorted((root / "rules").glob("*.py")), sorted((root.parent / "calendars").glob("*.py"))
+    if not engine or not calendars:
+        return ""
+    files = [*engine, *calendars, root / "model.py", root / "store" / "rows.py"]
+    digest = blake2b(digest_size=16)
+    try:
+        for path in files:
+            digest.update(path.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:

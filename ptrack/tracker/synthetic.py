@@ -58,6 +58,7 @@ class CaseloadShape:
     seed: int = 1
     as_of: date = date(2026, 11, 25)
     events_per_child: float = 43.0  # mean; sets how far back histories start (43: about 15 months)
+    timelines: str = "standard"  # or "visit_heavy" (`synthetic_visit_heavy`): real case systems' rhythm
 
     def team_name(self, t: int) -> str:
         return f"Team {chr(ord('A') + t)}" if self.teams <= 26 else f"Team {t + 1}"
@@ -151,6 +152,12 @@ def _to_event(case_id: str, n: int, raw: RawEvent) -> Event:
 
 
 def _child(shape: CaseloadShape, i: int) -> tuple[Case, list[RawEvent]]:
+    if shape.timelines == "visit_heavy":
+        from ptrack.tracker.synthetic_visit_heavy import visit_heavy_child
+
+        return visit_heavy_child(shape, i)
+    if shape.timelines != "standard":
+        raise ValueError(f"unknown synthetic timelines {shape.timelines!r}: standard or visit_heavy")
     rng = random.Random(shape.seed * 1_000_003 + i)
     t = rng.randrange(shape.teams)
     tag = _team_tag(t)

@@ -188,6 +188,8 @@ def test_bad_config_fails_naming_the_key(ptrack: Ptrack) -> None:
 def test_recompute_all(loaded: Ptrack) -> None:
     r = loaded("--as-of", "2026-11-25", "recompute", "--all")
     assert "recomputed 5 cases" in r.stdout
+    # the import computed every case from these same events, rules and calendar: nothing to compute again
+    assert "5 of the cases had the same events, rules and calendar" in r.stdout
     assert "recomputed 1 cases" in loaded("--as-of", "2026-11-25", "recompute", "--case", "X1").stdout
 
 

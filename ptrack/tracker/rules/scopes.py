@@ -96,6 +96,11 @@ class CaseScopes:
         return None
 
 
+def known_on(event: Event, as_of: date) -> bool:
+    """Whether the engine reads `event` when computing as of `as_of`: dated by then, or a planned event."""
+    return event.date <= as_of or event.kind in SCHEDULED_KINDS
+
+
 def is_short_break_start(event: Event) -> bool:
     """A `looked_after_start` of a short-break arrangement (SSDA903 LS V3/V4, or events.csv kind=short_breaks)."""
     return event.short_break or event.subkind == "short_breaks"
@@ -108,7 +113,7 @@ def build_scopes(
     follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
     events = [
         e for e in timeline.events
-        if (e.date <= as_of or e.kind in SCHEDULED_KINDS)
+        if known_on(e, as_of)
         and (count_additional_reviews or not (e.kind == "review_held" and e.subkind == "additional"))
     ]
     events.sort(key=lambda e: (e.date, event_order(e)))

@@ -78,3 +78,27 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in values:
             copy.write_row(row)
+
+
+def insert_stored(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], same: dict[str, Any]
+) -> None:
+    """Insert rows whose values are already in their stored form (dates as ISO text, which both SQLite and
+    PostgreSQL's COPY take as they are), each followed by the `same` values (converted once, not per row)."""
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"insert_stored: {dialect} is not supported; use bulk_insert")
+    names = [*columns, *same]
+    tail = tuple(v if f is None else f(v) for v, f in zip(
+        same.values(), _converters(table, list(same), dialect), strict=True))
+    values = [row + tail for row in rows]
+    quoted = ", ".join(f'"{c}"' for c in names)
+    if dialect == "sqlite":
+        marks = ", ".join("?" for _ in names)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', values)
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in values:
+            copy.write_row(row)

@@ -8,7 +8,7 @@ longer produces is moved there (reason "disappeared"), never silently lost."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,8 @@ from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, updat
 
 from ptrack.tracker.model import Case, Event, Timeline
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.bulk import bulk_insert
+from ptrack.tracker.store.bulk import bulk_insert, insert_stored
+from ptrack.tracker.store.rows import DEADLINE_STORED, DeadlineRowValues, same_content
 
 _EVENT_COLS = [t.events.c[f.name] for f in fields(Event)]
 
@@ -28,6 +29,7 @@ class DeadlineCounts:
     updated: int = 0
     unchanged: int = 0
     archived: int = 0  # moved to history because the engine no longer produces them
+    skipped_cases: int = 0  # cases whose inputs had not changed: not computed, their deadlines counted unchanged
     failed: list[tuple[str, str]] = field(default_factory=list)  # (case id, error): left as they were
 
 
@@ -61,18 +63,28 @@ def case_chunks(engine: Engine, case_ids: Sequence[str] | None, size: int) -> It
 def timelines_for(conn: Connection, cases: Sequence[Case], contiguous: bool) -> list[Timeline]:
     """Each case with its events, oldest first (ties in import order). `contiguous` says the cases are every
     case between the first and last id, so one range query serves; otherwise an IN list."""
+    return timelines_and_hashes(conn, cases, contiguous)[0]
+
+
+def timelines_and_hashes(
+    conn: Connection, cases: Sequence[Case], contiguous: bool
+) -> tuple[list[Timeline], dict[str, list[str]]]:
+    """`timelines_for`, with each case's stored event content hashes in the order of its timeline's events."""
     ev = t.events.c
     # One fact, one event: a second source's record of a stored fact, and a voided event, are not read.
-    stmt = (select(*_EVENT_COLS).where(ev.same_as.is_(None), ev.voided_at.is_(None))
+    stmt = (select(*_EVENT_COLS, ev.content_hash).where(ev.same_as.is_(None), ev.voided_at.is_(None))
             .order_by(ev.case_id, ev.date, ev.id))
     if contiguous:
         stmt = stmt.where(ev.case_id >= cases[0].case_id, ev.case_id <= cases[-1].case_id)
     else:
         stmt = stmt.where(ev.case_id.in_([c.case_id for c in cases]))
     by_case: dict[str, list[Event]] = defaultdict(list)
-    for row in conn.execute(stmt):  # columns in Event's field order
-        by_case[row[1]].append(Event(*row))
-    return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases]
+    hashes: dict[str, list[str]] = defaultdict(list)
+    width = len(_EVENT_COLS)
+    for row in conn.execute(stmt):  # columns in Event's field order, then the content hash
+        by_case[row[1]].append(Event(*row[:width]))
+        hashes[row[1]].append(row[width])
+    return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases], hashes
 
 
 def write_deadlines(
@@ -83,33 +95,72 @@ def write_deadlines(
     computed_at: datetime,
 ) -> DeadlineCounts:
     """Replace the stored deadlines of `case_ids` by `rows` (from `rows.deadline_row`), keeping history."""
-    stored = _stored_hashes(conn, case_ids)
+    stored = _stored_hashes(conn, case_ids) if _any_stored(conn, case_ids) else {}
     counts = DeadlineCounts()
-    new: list[dict[str, Any]] = []
-    changed: list[tuple[Any, dict[str, Any]]] = []
+    new: list[Mapping[str, Any]] = []
+    differ: list[tuple[Any, Mapping[str, Any]]] = []
     restamp: list[Any] = []
     for row in rows:
-        old = stored.pop((row["case_id"], row["key"]), None)
-        full = {**row, **versions, "computed_at": computed_at}
+        old = stored.pop((row["case_id"], row["key"]), None) if stored else None
         if old is None:
-            new.append(full)
+            new.append(row)
         elif old["content_hash"] != row["content_hash"]:
-            changed.append((old, full))
+            differ.append((old, row))
         elif any(old[k] != v for k, v in versions.items()):
             restamp.append(old["id"])
         else:
             counts.unchanged += 1
+    changed, reencoded = _really_changed(conn, differ)
     _archive(conn, [old["id"] for old, _ in changed], "changed", computed_at)
     gone = [r["id"] for r in stored.values()]
     _archive(conn, gone, "disappeared", computed_at)
     for i in range(0, len(gone), 900):
         conn.execute(delete(t.deadlines).where(t.deadlines.c.id.in_(gone[i:i + 900])))
-    bulk_insert(conn, t.deadlines, new)
-    _update(conn, [(old["id"], full) for old, full in changed])
+    _insert(conn, new, versions, computed_at)
+    extra = {**versions, "computed_at": computed_at}
+    _update(conn, [(old["id"], {**row, **extra}) for old, row in changed + reencoded])
     _restamp(conn, restamp, versions, computed_at)
     counts.inserted, counts.updated, counts.archived = len(new), len(changed), len(stored)
-    counts.unchanged += len(restamp)
+    counts.unchanged += len(restamp) + len(reencoded)
     return counts
+
+
+def _any_stored(conn: Connection, case_ids: Sequence[str]) -> bool:
+    """Whether any of the cases has a stored deadline: a first recompute (an import of new cases) reads none."""
+    d = t.deadlines.c
+    return any(
+        conn.execute(select(d.id).where(d.case_id.in_(case_ids[i:i + 900])).limit(1)).first() is not None
+        for i in range(0, len(case_ids), 900)
+    )
+
+
+def _really_changed(
+    conn: Connection, differ: list[tuple[Any, Mapping[str, Any]]]
+) -> tuple[list[tuple[Any, Mapping[str, Any]]], list[tuple[Any, Mapping[str, Any]]]]:
+    """Split rows whose content hash differs into those whose content changed and those only stored in another
+    form (an explanation written before the compact form): the latter are rewritten, not archived."""
+    if not differ:
+        return [], []
+    d = t.deadlines
+    full: dict[Any, Any] = {}
+    ids = [old["id"] for old, _ in differ]
+    for i in range(0, len(ids), 900):
+        for r in conn.execute(select(d).where(d.c.id.in_(ids[i:i + 900]))).mappings():
+            full[r["id"]] = r
+    changed = [(old, row) for old, row in differ if not same_content(full[old["id"]], row)]
+    reencoded = [(old, row) for old, row in differ if same_content(full[old["id"]], row)]
+    return changed, reencoded
+
+
+def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], versions: dict[str, str], at: datetime) -> None:
+    """New deadlines: rows from `rows.deadline_row` carry their stored values ready for the driver."""
+    if not rows:
+        return
+    if all(isinstance(r, DeadlineRowValues) for r in rows):
+        insert_stored(conn, t.deadlines, DEADLINE_STORED, [r.stored for r in rows],  # type: ignore[attr-defined]
+                      {**versions, "computed_at": at})
+        return
+    bulk_insert(conn, t.deadlines, [{**r, **versions, "computed_at": at} for r in rows])
 
 
 def _stored_hashes(conn: Connection, case_ids: Sequence[str]) -> dict[tuple[str, str], Any]:

@@ -10,7 +10,7 @@ never imports the rules."""
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -22,9 +22,18 @@ from sqlalchemy import func, select
 from ptrack.tracker.model import Case, Timeline
 from ptrack.tracker.store import Store, stale
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.deadlines import DeadlineCounts, case_chunks, timelines_for, write_deadlines
+from ptrack.tracker.store.case_inputs import record_inputs, stored_inputs
+from ptrack.tracker.store.deadlines import (
+    DeadlineCounts,
+    case_chunks,
+    timelines_and_hashes,
+    write_deadlines,
+)
 from ptrack.tracker.store.writes import refresh_statistics, set_meta
 
+InputsDigest = Callable[[Timeline, Sequence[str]], str]
+"""(a case's timeline, its events' stored content hashes in the same order) -> a digest of everything its
+deadlines are computed from (same digest: same deadlines)"""
 RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
 """timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
 ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
@@ -51,6 +60,7 @@ class RecomputeReport:
     archived: int = 0
     workers: int = 1
     seconds: float = 0.0
+    skipped_cases: int = 0  # inputs unchanged since their deadlines were computed: not computed again
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, counts: DeadlineCounts) -> None:
@@ -59,6 +69,7 @@ class RecomputeReport:
         self.unchanged += counts.unchanged
         self.archived += counts.archived
         self.deadlines += counts.inserted + counts.updated + counts.unchanged
+        self.skipped_cases += counts.skipped_cases
         self.failed.extend(counts.failed)
 
 
@@ -106,20 +117,35 @@ def recompute_cases(
 
 
 def recompute_chunk(
-    store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport
+    store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport,
+    inputs_digest: InputsDigest | None = None,
 ) -> DeadlineCounts:
     """One job: read the cases' stale marks then their events, compute, write back what changed and, in the
-    same transaction, clear the marks read of the cases written (a case the engine could not compute stays
-    stale)."""
+    same transaction, clear the marks read of the cases written or found unchanged (a case the engine could not
+    compute stays stale). With `inputs_digest`, a case whose digest matches the one recorded when its deadlines
+    were last written is not computed again."""
     with store.reading("reading events") as conn:
         marks = stale.tokens(conn, [c.case_id for c in cases])
-        timelines = timelines_for(conn, cases, contiguous)
+        timelines, hashes = timelines_and_hashes(conn, cases, contiguous)
+    digests: dict[str, str] = {}
+    unchanged: dict[str, int] = {}
+    if inputs_digest is not None:
+        digests = {tl.case.case_id: inputs_digest(tl, hashes.get(tl.case.case_id, [])) for tl in timelines}
+        with store.reading("reading what the cases were computed from") as conn:
+            recorded = stored_inputs(conn, list(digests))
+        unchanged = {cid: n for cid, (digest, n) in recorded.items() if digests[cid] == digest}
+        if unchanged:
+            timelines = [tl for tl in timelines if tl.case.case_id not in unchanged]
     rows, failed = compute_rows(timelines)
     skip = {case_id for case_id, _ in failed}
     versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
     with store.transaction("writing deadlines") as conn:
-        ids = [c.case_id for c in cases if c.case_id not in skip]
+        ids = [tl.case.case_id for tl in timelines if tl.case.case_id not in skip]
         counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
-        stale.clear(conn, {case_id: marks[case_id] for case_id in ids if case_id in marks})
+        stale.clear(conn, {case_id: marks[case_id] for case_id in [*ids, *unchanged] if case_id in marks})
+        if digests:
+            record_inputs(conn, {cid: digests[cid] for cid in ids}, Counter(row["case_id"] for row in rows))
     counts.failed = failed
+    counts.unchanged += sum(unchanged.values())
+    counts.skipped_cases = len(unchanged)
     return counts

@@ -231,6 +231,17 @@ deadline_history = Table(
 )
 Index("ix_deadline_history_case_id_key", deadline_history.c.case_id, deadline_history.c.key)
 
+# What each case's stored deadlines were computed from: a digest of the engine's inputs (its events as the engine
+# reads them, the date of birth, the rule set, settings and calendar versions, the engine's own code) and how
+# many deadlines that gave. A recompute whose digest matches skips the case: nothing it would compute differs.
+case_inputs = Table(
+    "case_inputs",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("inputs_hash", String(32), nullable=False),
+    Column("deadlines", Integer, nullable=False),
+)
+
 meta = Table(
     "meta",
     metadata,
