@@ -17,7 +17,8 @@ and the daemon logs it with its traceback.
     ├── DisputeError            (ptrack.tracker.disputes.ladder) a dispute command that cannot be done
     ├── UsageError              (ptrack.cli.state) a bad command-line value
     ├── DeliveryError           (ptrack.notifiers.base) a send failed; says whether a retry can help
-    └── ImportFailed            (ptrack.tracker.daemon.jobs) the daemon's night import moved a file aside
+    ├── ImportFailed            (ptrack.tracker.daemon.jobs) the daemon's night import moved a file aside
+    └── StaleDeadlines          (ptrack.tracker.daemon.jobs) stale deadlines could not all be recomputed
 
 Inside the importers, `FieldError` and `RowError` carry one cell's or row's problem to the row loop, which turns
 it into a located reject (`file:line: field: reason`); they never reach a user as exceptions."""

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fs_harness import ptrack_exe
+from tests.hostile.fs_harness import ptrack_exe
 from sqlalchemy import create_engine, text
 
 import ptrack.cli.main  # noqa: F401 - loaded here, so a forked child starts at once

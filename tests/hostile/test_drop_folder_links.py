@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fs_harness import FAKE_SECRET, Ptrack, everything_written, write_cases, write_events
+from tests.hostile.fs_harness import FAKE_SECRET, Ptrack, everything_written, write_cases, write_events
 
 
 @pytest.fixture()

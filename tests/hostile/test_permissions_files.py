@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fs_harness import Ptrack, write_cases
+from tests.hostile.fs_harness import Ptrack, write_cases
 
 from ptrack.notifiers.base import Message
 from ptrack.notifiers.folder import FolderNotifier

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fs_harness import Ptrack, ptrack_exe, write_cases, write_events
+from tests.hostile.fs_harness import Ptrack, ptrack_exe, write_cases, write_events
 
 AS_OF = "2026-11-25"
 EVENTS = [("X1-0", "X1", "looked_after_start", "2024-12-19"), ("X3-0", "X3", "looked_after_start", "2024-12-19"),

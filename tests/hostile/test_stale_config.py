@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fs_harness import Ptrack, write_cases, write_events
+from tests.hostile.fs_harness import Ptrack, write_cases, write_events
 
 AS_OF = "2026-11-25"
 EVENTS = [("X1-0", "X1", "looked_after_start", "2024-12-19"), ("X2-0", "X2", "looked_after_start", "2022-05-28"),

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from fs_harness import ptrack_exe, write_cases, write_events
+from tests.hostile.fs_harness import ptrack_exe, write_cases, write_events
 
 from ptrack.tracker import freshness, services
 from ptrack.tracker.config import Config, load_config

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from fs_harness import write_cases, write_events
+from tests.hostile.fs_harness import write_cases, write_events
 from sqlalchemy import select, text
 
 from ptrack.calendars import WorkingDayCalendar

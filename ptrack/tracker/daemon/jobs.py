@@ -84,7 +84,7 @@ def recompute_job(ctx: JobContext, now: datetime) -> str:
     return detail
 
 
-class StaleDeadlines(Exception):
+class StaleDeadlines(PtrackError):
     """The stale deadlines could not all be recomputed: the run is an error, and doctor says so too."""
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.bulk import bulk_insert
@@ -23,6 +23,16 @@ def stored_inputs(conn: Connection, case_ids: Sequence[str]) -> dict[str, tuple[
         query = select(c.case_id, c.inputs_hash, c.deadlines).where(c.case_id.in_(case_ids[i:i + _CHUNK]))
         for case_id, digest, count in conn.execute(query):
             out[case_id] = (digest, count)
+    return out
+
+
+def deadline_counts(conn: Connection, case_ids: Sequence[str]) -> dict[str, int]:
+    """case id -> how many deadlines are stored for it now (cases with none are absent)."""
+    c = t.deadlines.c
+    out: dict[str, int] = {}
+    for i in range(0, len(case_ids), _CHUNK):
+        query = select(c.case_id, func.count()).where(c.case_id.in_(case_ids[i:i + _CHUNK])).group_by(c.case_id)
+        out.update({case_id: int(n) for case_id, n in conn.execute(query)})
     return out
 
 

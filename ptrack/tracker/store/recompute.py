@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from ptrack.tracker.model import Case, Timeline
 from ptrack.tracker.store import Store, stale
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.case_inputs import record_inputs, stored_inputs
+from ptrack.tracker.store.case_inputs import deadline_counts, record_inputs, stored_inputs
 from ptrack.tracker.store.deadlines import (
     DeadlineCounts,
     case_chunks,
@@ -133,7 +133,10 @@ def recompute_chunk(
         digests = {tl.case.case_id: inputs_digest(tl, hashes.get(tl.case.case_id, [])) for tl in timelines}
         with store.reading("reading what the cases were computed from") as conn:
             recorded = stored_inputs(conn, list(digests))
-        unchanged = {cid: n for cid, (digest, n) in recorded.items() if digests[cid] == digest}
+            same = [cid for cid, (digest, _) in recorded.items() if digests[cid] == digest]
+            # Deadlines removed or added behind the recompute's back (by hand, a restore) are not "unchanged".
+            present = deadline_counts(conn, same)
+        unchanged = {cid: recorded[cid][1] for cid in same if present.get(cid, 0) == recorded[cid][1]}
         if unchanged:
             timelines = [tl for tl in timelines if tl.case.case_id not in unchanged]
     rows, failed = compute_rows(timelines)
