@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.hostile.fs_harness import ptrack_exe
 from sqlalchemy import create_engine, text
 
 import ptrack.cli.main  # noqa: F401 - loaded here, so a forked child starts at once
@@ -28,6 +27,7 @@ from ptrack.tracker.config import Config
 from ptrack.tracker.store.engine import head_revision
 from ptrack.tracker.store.schema import metadata
 from ptrack.tracker.synthetic import CaseloadShape, write_csvs
+from tests.hostile.fs_harness import ptrack_exe
 
 for _module in ("ptrack.cli.importing", "ptrack.cli.deadlines", "ptrack.tracker.services", "ptrack.tracker.freshness"):
     __import__(_module)

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.hostile.fs_harness import FAKE_SECRET, Ptrack, everything_written, write_cases, write_events
 
 

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.hostile.fs_harness import Ptrack, write_cases, write_events
 
 EVENTS = [("E1", "C1", "looked_after_start", "2024-12-19"), ("E2", "C2", "looked_after_start", "2024-12-20")]

@@ -36,7 +36,8 @@ from tests.hostile.fuzz_rows import (
 
 FUZZ = settings(max_examples=20, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large, HealthCheck.large_base_example])
+                                       HealthCheck.data_too_large, HealthCheck.large_base_example,
+                                       HealthCheck.filter_too_much])
 ROWS = 160  # per example of the narrow files (events, 903/SSD children): 20 x 160 x 2 = 6,400 rows per database
 WIDE = 50  # per example of the wide files (cases, people; a wide row costs Hypothesis more): 40 x 50 x 2 = 4,000
 FUZZ_WIDE = settings(FUZZ, max_examples=40)

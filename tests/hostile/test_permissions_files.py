@@ -10,10 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.hostile.fs_harness import Ptrack, write_cases
-
 from ptrack.notifiers.base import Message
 from ptrack.notifiers.folder import FolderNotifier
+from tests.hostile.fs_harness import Ptrack, write_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from tests.hostile.fs_harness import Ptrack, ptrack_exe, write_cases, write_events
 
 AS_OF = "2026-11-25"

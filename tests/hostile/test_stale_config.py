@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.hostile.fs_harness import Ptrack, write_cases, write_events
 
 AS_OF = "2026-11-25"

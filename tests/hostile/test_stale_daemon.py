@@ -11,11 +11,10 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from tests.hostile.fs_harness import ptrack_exe, write_cases, write_events
-
 from ptrack.tracker import freshness, services
 from ptrack.tracker.config import Config, load_config
 from ptrack.tracker.store import open_store, stale
+from tests.hostile.fs_harness import ptrack_exe, write_cases, write_events
 
 AS_OF = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

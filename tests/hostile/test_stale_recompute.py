@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from tests.hostile.fs_harness import write_cases, write_events
 from sqlalchemy import select, text
 
 from ptrack.calendars import WorkingDayCalendar
@@ -21,6 +20,7 @@ from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store, stale
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.synthetic import CaseloadShape, write_csvs
+from tests.hostile.fs_harness import write_cases, write_events
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from ptrack.calendars.counting import Count, add_months, count_due
+from ptrack.calendars.errors import CalendarCoverageError
 from ptrack.calendars.working_days import WorkingDayCalendar
 from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
@@ -272,7 +273,14 @@ def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
 def _soon(ctx: Context, due: date) -> date:
     n = ctx.settings["due_soon_working_days"]
     assert isinstance(n, int)
-    return ctx.calendar.add_working_days(due, -n) if ctx.calendar.covers(due) else due
+    if not ctx.calendar.covers(due):
+        return due
+    try:
+        return ctx.calendar.add_working_days(due, -n)
+    except CalendarCoverageError:
+        # Due within n working days of the calendar's first day: "due soon" from that day (nothing earlier can
+        # be counted, and warning early is the safe side).
+        return ctx.calendar.start
 
 
 def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> tuple[date, list[str]]:
