@@ -75,6 +75,18 @@ class TestTheRulesReg48Disapplies:
                      "placement_plan", "care_plan", "permanence_plan_by_second_review"):
             assert_no(c, rule)
 
+    def test_no_health_assessment_placement_notification_pep_or_iro_allocation(self) -> None:
+        # Reg 48 disapplies reg 7 (health assessment) and reg 13 (placement notification); the PEP is part of
+        # the reg 4/5 care plan the short-break care plan replaces, and the series' reviews are the IRO's.
+        timetable = ("health_assessment_initial", "health_assessment_review", "pep_initial", "pep_review",
+                     "placement_notification", "iro_allocated")
+        c = breaks(("2025-01-10", "2025-01-12"), ("2025-02-14", "2025-02-16"))
+        for rule in timetable:
+            assert_no(c, rule, as_of=d("2025-03-01"))
+        full = case(dob="2014-05-10").looked_after("2025-01-10").placement("2025-01-10", "foster")
+        assert {x.rule_id for x in deadlines(full, as_of=d("2025-03-01"))} >= set(timetable) - {
+            "health_assessment_review", "pep_review"}
+
     def test_a_child_on_short_breaks_never_becomes_eligible_for_leaving_care_support(self) -> None:
         # Reg 40(2): a child to whom reg 48 applies is not an eligible child, however many breaks after 14.
         c = breaks(*[(f"20{y}-{m:02d}-01", f"20{y}-{m:02d}-10") for y in (28, 29) for m in range(1, 13)],
