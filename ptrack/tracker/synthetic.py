@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from ptrack.tracker.model import Case, Event, Person
-from ptrack.tracker.synthetic_extras import ShortBreaks
+from ptrack.tracker.synthetic_extras import RawEvent, ShortBreaks
 from ptrack.tracker.synthetic_timetable import TimetableEvents
 
 CASES_HEADER = ("case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email")
@@ -43,9 +43,6 @@ _PLACEMENTS = (
 # privately fostered child.
 _PROFILE_EVERY = 20
 _PROFILES = {3: "care_leaver", 11: "adoption", 17: "private_fostering"}
-
-# One generated event: (kind, day ordinal, placement_kind, intended_until_18, subkind, weeks)
-RawEvent = tuple[str, int, str, str, str, str]
 
 
 @dataclass(frozen=True)

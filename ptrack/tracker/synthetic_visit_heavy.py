@@ -15,7 +15,8 @@ import random
 from datetime import date
 
 from ptrack.tracker.model import Case
-from ptrack.tracker.synthetic import _LETTERS, CaseloadShape, RawEvent, _team_tag
+from ptrack.tracker.synthetic import _LETTERS, CaseloadShape, _team_tag
+from ptrack.tracker.synthetic_extras import RawEvent
 
 FIRST_ENTRY = date(2019, 1, 1)
 _KINDS = ("foster", "residential", "connected_person")

@@ -67,17 +67,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if dialect not in ("sqlite", "postgresql"):
         conn.execute(insert(table), list(rows))
         return
-    values = _tuples(rows, columns, _converters(table, columns, dialect))
-    names = ", ".join(f'"{c}"' for c in columns)
-    if dialect == "sqlite":
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
-        return
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in values:
-            copy.write_row(row)
+    _write(conn, table, columns, _tuples(rows, columns, _converters(table, columns, dialect)))
 
 
 def insert_stored(
@@ -91,14 +81,18 @@ def insert_stored(
     names = [*columns, *same]
     tail = tuple(v if f is None else f(v) for v, f in zip(
         same.values(), _converters(table, list(same), dialect), strict=True))
-    values = [row + tail for row in rows]
-    quoted = ", ".join(f'"{c}"' for c in names)
-    if dialect == "sqlite":
-        marks = ", ".join("?" for _ in names)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', values)
+    _write(conn, table, names, [row + tail for row in rows])
+
+
+def _write(conn: Connection, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]]) -> None:
+    """Write driver-ready tuples: one executemany on SQLite, COPY on PostgreSQL."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
         return
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in values:
             copy.write_row(row)
