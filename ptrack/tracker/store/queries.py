@@ -14,6 +14,7 @@ from ptrack.tracker.errors import NotFoundError
 from ptrack.tracker.model import Case, Deadline, Status, Timeline
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.deadlines import timelines_for
+from ptrack.tracker.store.extracts import allocated_on
 from ptrack.tracker.store.rows import row_deadline
 
 _OPEN = frozenset({Status.UPCOMING, Status.DUE_SOON, Status.OVERDUE})
@@ -65,8 +66,11 @@ def _prefilter(as_of: date, statuses: Collection[Status]) -> ColumnElement[bool]
 
 
 def deadline_query(
-    as_of: date, case_id: str | None, team: str | None, worker: str | None, statuses: Collection[Status]
+    as_of: date, case_id: str | None, team: str | None, worker: str | None, statuses: Collection[Status],
+    allocated_to_worker: Collection[str] = (),
 ) -> Select[Any]:
+    """`worker`: cases recorded with that worker, or in `allocated_to_worker` (allocated to them on `as_of`); the
+    caller drops the recorded ones allocated to someone else that day."""
     d, c = t.deadlines, t.cases
     stmt = (
         select(d, c.c.initials, c.c.team, c.c.worker_email, c.c.manager_email, c.c.iro_email)
@@ -78,7 +82,9 @@ def deadline_query(
     if team is not None:
         stmt = stmt.where(c.c.team == team)
     if worker is not None:
-        stmt = stmt.where(c.c.worker_email == worker)
+        recorded = c.c.worker_email == worker
+        stmt = stmt.where(or_(recorded, d.c.case_id.in_(sorted(allocated_to_worker))) if allocated_to_worker
+                          else recorded)
     condition = _prefilter(as_of, statuses)
     return stmt if condition is None else stmt.where(condition)
 
@@ -93,18 +99,26 @@ def query_deadlines(
     statuses: Collection[Status] | None = None,
     untracked: frozenset[str] = frozenset(),
 ) -> list[DeadlineRow]:
-    """`untracked`: rules no source supplies evidence for; their deadlines read `untracked` unless met."""
+    """`untracked`: rules no source supplies evidence for; their deadlines read `untracked` unless met. The
+    worker is the one allocated on `as_of` (SSDA903 SWEpisodes, matched to people.csv by sw_id) where an
+    allocation names one, else the case's recorded worker: the person reminders go to that day."""
     wanted = {Status(s) for s in statuses} if statuses else set()
     out: list[DeadlineRow] = []
     prefilter = wanted if not untracked or Status.UNTRACKED not in wanted else set()
-    for row in conn.execute(deadline_query(as_of, case_id, team, worker, prefilter)).mappings():
+    allocated = {case: email for case, (_, email) in
+                 allocated_on(conn, as_of, None if case_id is None else (case_id, case_id)).items() if email}
+    to_worker = {case for case, email in allocated.items() if email == worker} if worker is not None else set()
+    for row in conn.execute(deadline_query(as_of, case_id, team, worker, prefilter, to_worker)).mappings():
+        worker_email = allocated.get(row["case_id"]) or row["worker_email"]
+        if worker is not None and worker_email != worker:
+            continue  # recorded with this worker, allocated to another on the day
         dl = row_deadline(row, as_of)
         if dl.rule_id in untracked and dl.status not in (Status.MET, Status.MET_LATE):
             dl = replace(dl, status=Status.UNTRACKED)
         if wanted and dl.status not in wanted:
             continue
         out.append(DeadlineRow(
-            dl, row["initials"], row["team"], row["worker_email"], row["manager_email"], row["iro_email"],
+            dl, row["initials"], row["team"], worker_email, row["manager_email"], row["iro_email"],
             row["ruleset_version"], row["calendar_version"], row["computed_at"],
         ))
     out.sort(key=lambda r: (r.deadline.due, r.deadline.case_id, r.deadline.key))

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, or_, select
 
 from ptrack.tracker.store import schema as t
+from ptrack.tracker.store.extracts import allocated_on
 
 
 class PersonChannel(NamedTuple):
@@ -37,7 +38,8 @@ def people_channels(conn: Connection) -> list[PersonChannel]:
 
 def open_deadlines_missing_people(conn: Connection, today: date) -> list[CaseGap]:
     """Open deadlines (visible on `today`, not met or cancelled by then) of cases with no worker, manager or IRO
-    recorded, one row per case and rule."""
+    recorded, one row per case and rule. A case with no recorded worker but a worker allocated on `today`
+    (SSDA903 SWEpisodes, matched to people.csv by sw_id) has that worker, as reminders do."""
     d, c = t.deadlines.c, t.cases.c
     stmt = (
         select(d.case_id, d.rule_id, c.team, c.worker_email, c.manager_email, c.iro_email).distinct()
@@ -46,4 +48,10 @@ def open_deadlines_missing_people(conn: Connection, today: date) -> list[CaseGap
                or_(c.worker_email == "", c.manager_email == "", c.iro_email == ""))
         .order_by(d.case_id, d.rule_id)
     )
-    return [CaseGap(*row) for row in conn.execute(stmt)]
+    rows = [CaseGap(*row) for row in conn.execute(stmt)]
+    if not any(not gap.worker_email for gap in rows):
+        return rows
+    allocated = {case: email for case, (_, email) in allocated_on(conn, today).items() if email}
+    filled = [gap._replace(worker_email=allocated.get(gap.case_id, "")) if not gap.worker_email else gap
+              for gap in rows]
+    return [gap for gap in filled if not (gap.worker_email and gap.manager_email and gap.iro_email)]
