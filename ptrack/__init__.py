@@ -6,9 +6,17 @@ The one top-level import package of the distribution: `ptrack.calendars` (workin
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("ptrack")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+def __getattr__(name: str) -> str:
+    """`ptrack.__version__`, read from the installed distribution on first use (importlib.metadata is not loaded
+    on every `ptrack` start-up for it)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("ptrack")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

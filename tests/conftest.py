@@ -25,6 +25,13 @@ from pathlib import Path
 # package whatever the working directory.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# Hundreds of tests start the installed `ptrack` as a subprocess. An editable install has no compiled bytecode
+# for ptrack (a wheel install compiles it), so with PYTHONDONTWRITEBYTECODE set (some CI images and sandboxes)
+# every one of them would compile ptrack's ~130 modules again. Let this process and its children cache bytecode
+# as a default Python does (in the git-ignored __pycache__ folders); it changes nothing they do.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    sys.dont_write_bytecode = False
+
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402

@@ -11,7 +11,6 @@ import typer
 
 from ptrack.cli import output
 from ptrack.cli.state import state
-from ptrack.tracker.policy.window import LONDON
 
 if TYPE_CHECKING:  # imported when used: APScheduler need not load for every other command
     from ptrack.tracker.daemon.status import DaemonStatus
@@ -53,6 +52,8 @@ def status(
 
 
 def _t(when: datetime | None) -> str:
+    from ptrack.tracker.policy.window import LONDON
+
     return f"{when.astimezone(LONDON):%Y-%m-%d %H:%M:%S}" if when else "-"
 
 

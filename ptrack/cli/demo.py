@@ -6,31 +6,18 @@ import shutil
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ptrack.calendars import WorkingDayCalendar
 from ptrack.cli import output
-from ptrack.cli.deadlines import print_table
-from ptrack.cli.digest import print_digest
-from ptrack.cli.dispute import print_list
-from ptrack.cli.importing import print_reports
-from ptrack.cli.notify import print_remind
 from ptrack.cli.state import state
-from ptrack.notifiers.folder import FolderNotifier
-from ptrack.tracker import services
-from ptrack.tracker.config import Config
-from ptrack.tracker.digest import render
-from ptrack.tracker.digest.service import load_digest, rule_titles
-from ptrack.tracker.disputes.ladder import Ladder
-from ptrack.tracker.disputes.service import Ctx, list_disputes, open_dispute, prompt_overdue_disputes
-from ptrack.tracker.model import Status
-from ptrack.tracker.outbox.service import policy_settings, remind
-from ptrack.tracker.policy.window import LONDON
-from ptrack.tracker.rules import RuleSet
-from ptrack.tracker.store import DeadlineRow
-from ptrack.tracker.synthetic import CaseloadShape, write_csvs
+
+if TYPE_CHECKING:
+    from ptrack.calendars import WorkingDayCalendar
+    from ptrack.tracker.config import Config
+    from ptrack.tracker.rules import RuleSet
+    from ptrack.tracker.store import DeadlineRow, Store
 
 DEMO_FILES = ("ptrack.db", "ptrack.db-wal", "ptrack.db-shm", "cases.csv", "people.csv", "events.csv", "digest.html")
 DISPUTE_RULES = ("permanence_plan_by_second_review", "cla_review_subsequent", "cla_review_second")
@@ -48,6 +35,24 @@ def demo(
 ) -> None:
     """A self-contained demonstration: synthetic caseload, import, deadlines due soon or overdue, the morning's
     reminders into DIR/outbox/, two IRO disputes, and the weekly digest (printed, and as DIR/digest.html)."""
+    # Imported here, not at the top: every other command starts without the demo's modules.
+    from ptrack.cli.deadlines import print_table
+    from ptrack.cli.digest import print_digest
+    from ptrack.cli.dispute import print_list
+    from ptrack.cli.importing import print_reports
+    from ptrack.cli.notify import print_remind
+    from ptrack.notifiers.folder import FolderNotifier
+    from ptrack.tracker import services
+    from ptrack.tracker.config import Config
+    from ptrack.tracker.digest import render
+    from ptrack.tracker.digest.service import load_digest, rule_titles
+    from ptrack.tracker.disputes.ladder import Ladder
+    from ptrack.tracker.disputes.service import list_disputes, prompt_overdue_disputes
+    from ptrack.tracker.model import Status
+    from ptrack.tracker.outbox.service import policy_settings, remind
+    from ptrack.tracker.policy.window import LONDON
+    from ptrack.tracker.synthetic import CaseloadShape, write_csvs
+
     s = state(ctx)
     config = s.config if s.config_path is not None else Config()
     directory.mkdir(parents=True, exist_ok=True)
@@ -102,10 +107,13 @@ def demo(
     output.line(f"         ptrack --db {url} explain {rows[0].case_id if rows else 'C000001'}")
 
 
-def open_demo_disputes(store: services.Store, config: Config, ruleset: RuleSet, calendar: WorkingDayCalendar,
+def open_demo_disputes(store: Store, config: Config, ruleset: RuleSet, calendar: WorkingDayCalendar,
                        rows: list[DeadlineRow], morning: datetime) -> list[int]:
     """Two disputes on the first cases with an overdue review or plan: one raised 7 working days ago (its
     first stage is past its SLA, so the IRO is prompted), one raised today."""
+    from ptrack.tracker.disputes.service import Ctx, open_dispute
+    from ptrack.tracker.model import Status
+
     cases = sorted({r.case_id for r in rows if r.status is Status.OVERDUE and r.rule_id in DISPUTE_RULES})[:2]
     today = morning.date()
     opened = []

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,12 +15,12 @@ from ptrack.cli import output
 from ptrack.cli.deadlines import untracked_rules
 from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import AppState, UsageError, state
-from ptrack.notifiers.base import Notifier
-from ptrack.tracker.digest import render
-from ptrack.tracker.digest.build import Digest
-from ptrack.tracker.digest.service import DigestSendReport, load_digest, rule_titles, send_digests
 from ptrack.tracker.filters import match_team
-from ptrack.tracker.policy import LONDON, Window
+
+if TYPE_CHECKING:  # the digest's modules are imported when a digest is made (other commands start without them)
+    from ptrack.notifiers.base import Notifier
+    from ptrack.tracker.digest.build import Digest
+    from ptrack.tracker.digest.service import DigestSendReport
 
 
 class DigestFormat(StrEnum):
@@ -46,6 +46,9 @@ def digest(
     """The weekly digest on --as-of: per team and worker, overdue items (oldest first) and those due in the
     next 14 days, with counts by rule. --send delivers it in real time (--as-of other than today needs
     --dry-run)."""
+    from ptrack.tracker.digest import render
+    from ptrack.tracker.digest.service import load_digest, rule_titles, send_digests
+
     s = state(ctx)
     if dry_run and not send:
         raise UsageError("digest --dry-run goes with --send; without --send the digest is only printed")
@@ -73,6 +76,8 @@ def digest(
 
 
 def _now(s: AppState) -> datetime:
+    from ptrack.tracker.policy import LONDON, Window
+
     if not s.as_of_is_today:  # only a dry run gets here with another day: simulate its window's opening
         return datetime.combine(s.as_of, Window.parse(s.config.notify.window).opens, tzinfo=LONDON)
     return datetime.now(UTC)
@@ -85,6 +90,8 @@ def _notifiers(s: AppState) -> dict[str, Notifier]:
 
 
 def print_digest(d: Digest, titles: dict[str, str], items: int | None = None) -> None:
+    from ptrack.tracker.digest import render
+
     output.line(render.title(d))
     if not d.teams:
         output.line("Nothing overdue and nothing due in the next 14 days.")

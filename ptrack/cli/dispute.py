@@ -7,16 +7,17 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ptrack.cli import output
 from ptrack.cli.state import AppState, state
-from ptrack.notifiers.base import Notifier
-from ptrack.tracker.disputes import service as svc
 from ptrack.tracker.disputes.ladder import AnnualReport, Ladder, Standing
-from ptrack.tracker.policy import LONDON, Window
+
+if TYPE_CHECKING:  # the dispute service is imported by the commands that use it (others start without it)
+    from ptrack.notifiers.base import Notifier
+    from ptrack.tracker.disputes import service as svc
 
 MAX_ID = 2**63 - 1  # the largest id a database stores: a bigger number is a usage error, not an overflow
 DisputeId = Annotated[int, typer.Argument(metavar="DISPUTE_ID", min=1, max=MAX_ID, help="The dispute's number.")]
@@ -41,6 +42,8 @@ class ListFormat(StrEnum):
 
 
 def _ctx(s: AppState) -> svc.Ctx:
+    from ptrack.tracker.disputes import service as svc
+
     return svc.Ctx(s.store, s.config, s.ruleset, s.calendar, s.as_of, datetime.now(UTC))
 
 
@@ -58,6 +61,8 @@ def open_command(
                                        help="Start at this stage (later than 1: the earlier ones are bypassed).")] = 1,
 ) -> None:
     """Raise an IRO dispute on a case, dated --as-of."""
+    from ptrack.tracker.disputes import service as svc
+
     print_standing("opened", svc.open_dispute(_ctx(state(ctx)), case, issue, stage), state(ctx))
 
 
@@ -71,6 +76,8 @@ def advance_command(
     note: Annotated[str, typer.Option("--note", help="A note for the record (never sent in a message).")] = "",
 ) -> None:
     """Move a dispute to the next stage (or --to-stage N), dated --as-of. The IRO decides; ptrack never does."""
+    from ptrack.tracker.disputes import service as svc
+
     print_standing("advanced", svc.advance(_ctx(state(ctx)), dispute_id, to_stage, note), state(ctx))
 
 
@@ -81,6 +88,8 @@ def resolve_command(
     outcome: Annotated[str, typer.Option("--outcome", help="How it was resolved (for the record).")] = "",
 ) -> None:
     """Record a dispute resolved, dated --as-of."""
+    from ptrack.tracker.disputes import service as svc
+
     print_standing("resolved", svc.resolve(_ctx(state(ctx)), dispute_id, outcome), state(ctx))
 
 
@@ -91,6 +100,8 @@ def cafcass_command(
     note: Annotated[str, typer.Option("--note", help="A note for the record.")] = "",
 ) -> None:
     """Flag a referral to Cafcass on a dispute (at any point), dated --as-of."""
+    from ptrack.tracker.disputes import service as svc
+
     print_standing("flagged for Cafcass", svc.cafcass(_ctx(state(ctx)), dispute_id, note), state(ctx))
 
 
@@ -102,6 +113,8 @@ def list_command(
 ) -> None:
     """Disputes with their RAG status on --as-of: green within the stage SLA, amber on its last day, red past
     the SLA or past the working-day total."""
+    from ptrack.tracker.disputes import service as svc
+
     s = state(ctx)
     rows = svc.list_disputes(s.store, _ladder(s), s.as_of, None if status is Status.all else status.value)
     if fmt is ListFormat.csv:
@@ -118,6 +131,8 @@ def show_command(
     dispute_id: DisputeId,
 ) -> None:
     """One dispute: where it stands, its issue text and every step."""
+    from ptrack.tracker.disputes import service as svc
+
     s = state(ctx)
     detail = svc.show(s.store, _ladder(s), dispute_id, s.as_of)
     print_standing("", detail.standing, s)
@@ -135,6 +150,8 @@ def report_command(
                                             "calendar year.")] = False,
 ) -> None:
     """Yearly dispute figures for the IRO annual report."""
+    from ptrack.tracker.disputes import service as svc
+
     s = state(ctx)
     print_report(svc.yearly_report(s.store, _ladder(s), year, financial), _ladder(s).total)
 
@@ -148,6 +165,9 @@ def prompt_command(
 ) -> None:
     """Prompt the IRO of every open dispute whose stage is past its SLA, now (once per stage; the daemon does this
     each morning). Nothing is advanced. Sending is real-time: --as-of other than today needs --dry-run."""
+    from ptrack.tracker.disputes import service as svc
+    from ptrack.tracker.policy import LONDON, Window
+
     s = state(ctx)
     s.require_real_time("dispute prompt", dry_run)
     now = (datetime.combine(s.as_of, Window.parse(s.config.notify.window).opens, tzinfo=LONDON)

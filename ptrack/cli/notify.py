@@ -7,32 +7,21 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ptrack.cli import output
 from ptrack.cli.freshness import refreshed
 from ptrack.cli.state import AppState, UsageError, parse_date, state, today_in_london
-from ptrack.notifiers.base import Notifier
 from ptrack.tracker import freshness, services
 from ptrack.tracker.errors import PtrackError
 from ptrack.tracker.filters import match_person
-from ptrack.tracker.outbox import doctor as checks
-from ptrack.tracker.outbox import reach
-from ptrack.tracker.outbox.service import (
-    RemindReport,
-    list_outbox,
-    mark_absent,
-    policy_settings,
-    retry_outbox,
-)
-from ptrack.tracker.outbox.service import (
-    remind as remind_pass,
-)
-from ptrack.tracker.policy import Absence
-from ptrack.tracker.policy.window import LONDON
-from ptrack.tracker.store import reach_queries
+
+if TYPE_CHECKING:  # the outbox's modules are imported by the commands that use them (others start without them)
+    from ptrack.notifiers.base import Notifier
+    from ptrack.tracker.outbox import doctor as checks
+    from ptrack.tracker.outbox.service import RemindReport
 
 outbox_app = typer.Typer(help="The queue of notifications: list it, retry a channel.", no_args_is_help=True)
 people_app = typer.Typer(help="People: absences and cover.", no_args_is_help=True)
@@ -40,6 +29,9 @@ STATUSES = ("pending", "sending", "sent", "failed", "dead", "withdrawn")
 
 
 def _now(s: AppState, now_text: str | None, dry_run: bool) -> datetime:
+    from ptrack.tracker.outbox.service import policy_settings
+    from ptrack.tracker.policy.window import LONDON
+
     if now_text:
         if not dry_run:
             raise UsageError("--now simulates another instant: it is only for --dry-run (sending is always now)")
@@ -70,6 +62,9 @@ def remind(
 ) -> None:
     """One reminder and escalation pass now: decide, queue, send what is due (what the daemon does each morning).
     Sending is real-time: --as-of other than today needs --dry-run."""
+    from ptrack.tracker.outbox.service import remind as remind_pass
+    from ptrack.tracker.policy.window import LONDON
+
     s = state(ctx)
     s.require_real_time("remind", dry_run)
     at = _now(s, now, dry_run)
@@ -81,6 +76,8 @@ def remind(
 
 
 def print_remind(report: RemindReport) -> None:
+    from ptrack.tracker.policy.window import LONDON
+
     when = report.now.astimezone(LONDON)
     dry = " (dry run: nothing queued)" if report.dry_run else ""
     output.line(f"reminder pass {when:%a %d %b %Y %H:%M} London{dry}")
@@ -107,6 +104,8 @@ def list_command(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 200,
 ) -> None:
     """The outbox, newest first: kind, recipient, channel, status, reason, attempts, when, last error."""
+    from ptrack.tracker.outbox.service import list_outbox
+
     if status is not None and status not in STATUSES:
         raise UsageError(f"--status {status!r}: use one of {', '.join(STATUSES)}")
     rows = list_outbox(state(ctx).store, status, limit)
@@ -123,6 +122,8 @@ def retry_command(
     channel: Annotated[str | None, typer.Option("--channel", help="Only this channel (default: all).")] = None,
 ) -> None:
     """Mark a channel working again and put its failed and dead messages back in the queue."""
+    from ptrack.tracker.outbox.service import retry_outbox
+
     count = retry_outbox(state(ctx).store, datetime.now(UTC), channel)
     output.line(f"{count} message(s) back in the queue{f' on {channel}' if channel else ''}")
 
@@ -136,6 +137,9 @@ def absent_command(
     cover: Annotated[str, typer.Option("--cover", metavar="EMAIL", help="Who gets their messages.")] = "",
 ) -> None:
     """Mark a person away: they get nothing from --from to --to; --cover gets it, marked as cover."""
+    from ptrack.tracker.outbox.service import mark_absent
+    from ptrack.tracker.policy import Absence
+
     start, end = parse_date(from_date, "--from"), parse_date(to_date, "--to")
     if end < start:
         raise UsageError(f"--to {to_date} is before --from {from_date}")
@@ -157,6 +161,9 @@ def doctor(
 ) -> None:
     """Check config, rule packs, database, calendar coverage, every channel, people's channels, who can be
     reached and stale data, now; exit 1 if anything is wrong."""
+    from ptrack.tracker.outbox import doctor as checks
+    from ptrack.tracker.outbox import reach
+
     s = state(ctx)
     if send_test:
         s.require_real_time("doctor --send-test")
@@ -188,6 +195,8 @@ def doctor(
 def _deadlines_check(s: AppState) -> checks.Check:
     """Stale deadlines (an interrupted import or recompute, a rule-set or calendar change) fail the doctor: it
     reports, it does not repair (`ptrack recompute`, any command that reads deadlines, or the daemon does)."""
+    from ptrack.tracker.outbox import doctor as checks
+
     found = freshness.staleness(s.store, s.ruleset, s.calendar)
     if not found.stale:
         return checks.Check("deadlines", True, f"up to date (rule set {found.active[0]}, calendar "
@@ -197,6 +206,9 @@ def _deadlines_check(s: AppState) -> checks.Check:
 
 def _reach_checks(s: AppState, ruleset_loads: bool) -> list[checks.Check]:
     """Can people be reached: their chosen channels, and someone to tell about every open deadline."""
+    from ptrack.tracker.outbox import reach
+    from ptrack.tracker.store import reach_queries
+
     with s.store.reading("reading people's channels") as conn:
         people = reach_queries.people_channels(conn)
     found = reach.channel_checks(s.config, people)

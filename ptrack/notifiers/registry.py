@@ -23,11 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ptrack.notifiers.base import Notifier
-from ptrack.notifiers.email_graph import GraphMailNotifier
-from ptrack.notifiers.email_smtp import SmtpNotifier
 from ptrack.notifiers.folder import FolderNotifier
-from ptrack.notifiers.slack import SlackNotifier
-from ptrack.notifiers.teams import TeamsWorkflowNotifier
 from ptrack.tracker.config import ChannelConfig, Config
 from ptrack.tracker.errors import ConfigError
 
@@ -59,6 +55,8 @@ def build_notifiers(config: Config, env: Mapping[str, str] = os.environ) -> dict
         elif name == FALLBACK:
             out[name] = FolderNotifier(name, Path(DEFAULT_FOLDER))
         else:
+            from ptrack.notifiers.teams import TeamsWorkflowNotifier
+
             out[name] = TeamsWorkflowNotifier(name, team_webhooks=_team_webhooks(config, env))
     return out
 
@@ -110,19 +108,27 @@ def alert_via(broken: str, notifiers: Mapping[str, Notifier], unusable: Collecti
 
 
 def _build(s: _Settings, config: Config) -> Notifier:
+    # Each channel's module (and its client library: slack_sdk, msal, smtplib) is imported when a channel of its
+    # kind is built, so commands that send nothing start without them.
     kind = s.channel.kind
     if kind == "folder":
         return FolderNotifier(s.name, Path(s.text("path", DEFAULT_FOLDER)))
     if kind in TEAMS_KINDS:
+        from ptrack.notifiers.teams import TeamsWorkflowNotifier
+
         return TeamsWorkflowNotifier(
             s.name, webhook_url=s.secret("webhook_env", required=False),
             team_webhooks=_team_webhooks(config, s.env), timeout=s.number("timeout", 10),
             mention=s.flag("mention", True),
         )
     if kind == "slack":
+        from ptrack.notifiers.slack import SlackNotifier
+
         return SlackNotifier(s.name, token=s.secret("token_env"), base_url=s.text("base_url", ""),
                              timeout=s.number("timeout", 10))
     if kind == "smtp":
+        from ptrack.notifiers.email_smtp import SmtpNotifier
+
         return SmtpNotifier(
             s.name, host=s.text("host"), port=int(s.number("port", 587)), sender=s.text("sender"),
             starttls=s.flag("starttls", True), username=s.secret("username_env", required=False),
@@ -130,6 +136,8 @@ def _build(s: _Settings, config: Config) -> Notifier:
             ca_bundle=s.text("ca_bundle", ""),
         )
     if kind == "graph":
+        from ptrack.notifiers.email_graph import GraphMailNotifier
+
         return GraphMailNotifier(
             s.name, tenant_id=s.text("tenant_id"), client_id=s.text("client_id"),
             client_secret=s.secret("client_secret_env"), sender=s.text("sender"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -83,17 +84,14 @@ def store_errors(url: str, doing: str) -> Iterator[None]:
         raise StoreError(f"database {safe_url(url)}: {doing} failed: {detail}") from exc
 
 
-@cache
 def _driver_errors() -> tuple[type[Exception], ...]:
     """The drivers' own errors, which bulk loading (PostgreSQL COPY on the raw connection) raises unwrapped."""
     import sqlite3
 
     found: list[type[Exception]] = [sqlite3.Error]
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency; a SQLite-only install still works
-        return tuple(found)
-    found.append(psycopg.Error)
+    psycopg = sys.modules.get("psycopg")  # loaded by a PostgreSQL engine; no psycopg error can come from SQLite
+    if psycopg is not None:
+        found.append(psycopg.Error)
     return tuple(found)
 
 
