@@ -21,6 +21,7 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from ptrack.calendars.errors import CountingError
 from ptrack.calendars.working_days import SkippedDay, WorkingDayCalendar
@@ -57,6 +58,11 @@ class Count:
     unit: Unit
     n: int
     months: int = 0
+
+    @cached_property
+    def words(self) -> str:
+        """`str(count)`, worked out once: every deadline records its count's wording."""
+        return str(self)
 
     def __str__(self) -> str:
         words = {
