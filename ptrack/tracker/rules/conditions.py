@@ -238,12 +238,12 @@ def _in_first_placement_year(scope: Scope, ctx: Context, day: date, rule: Rule) 
     """Whether the visit interval of a placement's first year applies. By default the interval in force on the
     date of the last visit; with visit_interval_at_anniversary = "due_date", the one in force on its due date."""
     placement = _placement_at(scope, ctx, day)
-    if placement is None or placement.start is None:
+    if placement is None or placement.first_anniversary is None:
         return False
     judged = day
     if ctx.settings["visit_interval_at_anniversary"] == "due_date":
         judged = count_due(ctx.calendar, day, rule.count).due
-    return judged < add_months(placement.start, 12)
+    return judged < placement.first_anniversary
 
 
 def eligible_16_date(scopes: CaseScopes, period: Scope) -> date | None:

@@ -21,7 +21,7 @@ from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
 from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date, fails_throughout
 from ptrack.tracker.rules.packs import Rule, RuleSet
-from ptrack.tracker.rules.scopes import Scope, build_scopes
+from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
 
 @dataclass(slots=True)  # built per anchor in the hot path; never changed after
@@ -91,12 +91,15 @@ def _candidates(
     checks = rule.checks
     if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
         return
+    meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
     for anchor in _anchors(rule, scope, ctx, done):
         if stop is not None and anchor.day > stop[0]:
             return
         if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
-        yield _candidate(rule, scope, ctx, anchor, stop, as_of)
+        if meeting is None:
+            meeting = scope.indexed(rule.met_by)
+        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
@@ -113,7 +116,7 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
                 ctx.used.add(event.event_id)
                 break
     if rule.in_care and scope.within not in ("period", "placement", "adoption"):
-        left = ctx.scopes.first_after(["looked_after_end"], start)
+        left = ctx.scopes.first_after("looked_after_end", start)
         if left is not None:
             stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
             ctx.used.add(left.event_id)
@@ -163,7 +166,7 @@ def _first_then_each(rule: Rule, scope: Scope) -> Iterator[Anchor]:
     `each` chain (slot 1 = the scope's start, slot k+1 = its k-th `each` event, as `start_then_each` numbers
     them), so the first anchor competes with the date the last earlier `each` event set."""
     each, slot, started = rule.anchor_each, 1, False
-    for i, e in zip(*scope.indexed(each | {rule.anchor_first}), strict=True):
+    for i, e in zip(*scope.indexed(rule.anchor_kinds), strict=True):
         if not started and e.kind == rule.anchor_first and rule.counts(e.kind, e.subkind):
             started = True
             yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
@@ -229,7 +232,8 @@ def _review_after_age_anchor(
 
 
 def _candidate(
-    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date,
+    meeting: Found,
 ) -> _Candidate:
     count = _count_for(rule, scope, ctx, anchor) if rule.variants else rule.count
     calendar, day_one = ctx.calendar, ctx.anchor_day_counts
@@ -241,7 +245,7 @@ def _candidate(
     if rule.extended_by is not None:
         due, ext_notes = _extend(rule, scope, ctx, anchor, due)
         notes += ext_notes
-    met = _met_event(rule, scope, ctx, anchor, due)
+    met = _met_event(rule, scope, ctx, anchor, due, meeting)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
@@ -293,7 +297,7 @@ def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -
         return due, []
     notes: list[str] = []
     used = 0
-    for event in scope.of_kind([ext.event]):
+    for event in scope.of_kind(ext.event):
         if event.date < anchor.day:
             continue
         if ext.max_count is not None and used >= ext.max_count:
@@ -312,10 +316,12 @@ def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -
     return due, notes
 
 
-def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> Event | None:
+def _met_event(
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date, meeting: Found
+) -> Event | None:
     """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
     start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
-    the placement began)."""
+    the placement began). `meeting`: the scope's events of the kinds that meet the rule."""
     mode = rule.met_from
     if mode.startswith("lookback:"):
         window = due - timedelta(days=int(mode.split(":", 1)[1]))
@@ -328,7 +334,7 @@ def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date
         window = scope.start or date.min
     else:
         window = anchor.day
-    positions, events = scope.indexed(rule.met_by)
+    positions, events = meeting
     first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
     for i in range(bisect_left(positions, first) if first else 0, len(events)):
         event = events[i]

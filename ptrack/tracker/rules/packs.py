@@ -138,6 +138,7 @@ class Rule:
     anchor_arg: str = field(init=False)
     anchor_first: str = field(init=False)  # first_then_each: the first event's kind
     anchor_each: frozenset[str] = field(init=False)  # each / start_then_each / first_then_each: the chain's kinds
+    anchor_kinds: frozenset[str] = field(init=False, repr=False, compare=False)  # first_then_each: both of them
     checks: Compiled = field(init=False, repr=False, compare=False)  # `applies_when`, compiled
 
     def __post_init__(self) -> None:
@@ -149,6 +150,7 @@ class Rule:
         object.__setattr__(self, "anchor_arg", arg)
         object.__setattr__(self, "anchor_first", first)
         object.__setattr__(self, "anchor_each", frozenset(each.split("|")))
+        object.__setattr__(self, "anchor_kinds", self.anchor_each | {first})
         object.__setattr__(self, "checks", compile_conditions(self.applies_when))
 
     def counts(self, event_kind: str, event_subkind: str) -> bool:

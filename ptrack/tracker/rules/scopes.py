@@ -12,9 +12,9 @@ take (a second `dispute_raised` while one is open) is listed in `CaseScopes.igno
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import groupby
 from typing import NamedTuple
 
@@ -32,8 +32,11 @@ CLOSERS = {
 SCHEDULED_KINDS = frozenset({"final_care_plan_due", "panel_date"})
 
 
+_ORDER = {**CLOSERS, **OPENERS}
+
+
 def event_order(event: Event) -> int:
-    return OPENERS.get(event.kind, CLOSERS.get(event.kind, 5))
+    return _ORDER.get(event.kind, 5)
 
 
 @dataclass
@@ -60,8 +63,13 @@ class Scope:
     def contains(self, day: date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
-    def of_kind(self, kinds: Iterable[str]) -> list[Event]:
-        return list(self.indexed(frozenset(kinds)).events)
+    @cached_property
+    def first_anniversary(self) -> date | None:
+        """A year after the scope opened (a placement's first year ends the day before)."""
+        return add_months(self.start, 12) if self.start is not None else None
+
+    def of_kind(self, kind: str) -> list[Event]:
+        return list(self.indexed(kind).events)
 
     def indexed(self, kinds: str | frozenset[str]) -> Found:
         """The events of one kind (or of any of `kinds`) in the scope's order, with their positions in `events`:
@@ -73,17 +81,22 @@ class Scope:
             for i, e in enumerate(self.events):
                 found = index.get(e.kind)
                 if found is None:
-                    found = index[e.kind] = Found([], [])
-                found.positions.append(i)
-                found.events.append(e)
+                    index[e.kind] = Found([i], [e])
+                else:
+                    found.positions.append(i)
+                    found.events.append(e)
             self._index = index
         found = index.get(kinds)
         if found is None:
             if isinstance(kinds, str):
                 return _NONE
             groups = [index[k] for k in kinds if k in index]
-            pairs = sorted((p for g in groups for p in zip(g.positions, g.events, strict=True)), key=lambda p: p[0])
-            found = index[kinds] = Found([i for i, _ in pairs], [e for _, e in pairs])
+            if len(groups) <= 1:
+                found = groups[0] if groups else _NONE
+            else:
+                pairs = sorted((p for g in groups for p in zip(*g, strict=True)), key=lambda p: p[0])
+                found = Found([i for i, _ in pairs], [e for _, e in pairs])
+            index[kinds] = found
         return found
 
 
@@ -126,8 +139,8 @@ class CaseScopes:
         """`Scope.indexed` over all the case's events."""
         return self.by_within["case"][0].indexed(kinds)
 
-    def first_after(self, kinds: Iterable[str], day: date) -> Event | None:
-        for event in self.indexed(frozenset(kinds)).events:
+    def first_after(self, kind: str, day: date) -> Event | None:
+        for event in self.indexed(kind).events:
             if event.date >= day:
                 return event
         return None
