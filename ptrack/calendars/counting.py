@@ -21,6 +21,8 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
+from typing import NamedTuple
 
 from ptrack.calendars.errors import CountingError
 from ptrack.calendars.working_days import SkippedDay, WorkingDayCalendar
@@ -58,6 +60,34 @@ class Count:
     n: int
     months: int = 0
 
+    @cached_property
+    def words(self) -> str:
+        """`str(count)`, worked out once: every deadline records its count's wording."""
+        return str(self)
+
+    @cached_property
+    def shift(self) -> timedelta | None:
+        """What a CD, WK, BW or BEFORE count adds to its anchor (a fixed number of days); None for the others."""
+        unit, n = self.unit, self.n
+        if unit is Unit.CD:
+            return timedelta(days=n)
+        if unit is Unit.WK:
+            return timedelta(weeks=n)
+        if unit is Unit.BW:
+            return timedelta(weeks=n) - timedelta(days=1)
+        if unit is Unit.BEFORE:
+            return -timedelta(weeks=n)
+        return None
+
+    @cached_property
+    def in_months(self) -> int | None:
+        """The months an MO or AGE count adds to its anchor; None for the others."""
+        if self.unit is Unit.MO:
+            return self.n
+        if self.unit is Unit.AGE:
+            return self.n * 12 + self.months
+        return None
+
     def __str__(self) -> str:
         words = {
             Unit.WD: "working days", Unit.CD: "calendar days", Unit.WK: "weeks", Unit.MO: "months",
@@ -68,8 +98,7 @@ class Count:
         return f"{self.n} {words[self.unit]} ({self.unit.value})"
 
 
-@dataclass(frozen=True)
-class CountResult:
+class CountResult(NamedTuple):  # a tuple: built for every deadline
     due: date
     skipped: tuple[SkippedDay, ...]  # non-working days passed over by a WD count
 
@@ -96,27 +125,20 @@ def count_due(
     """The due date `count` after (or, for BEFORE, before) `anchor`."""
     if count.n < 0 or count.months < 0:
         raise CountingError(f"a count cannot be negative: {count}")
-    unit = count.unit
-    if unit is Unit.WD:
+    shift = count.shift
+    if shift is not None:
+        return CountResult(anchor + shift, ())
+    months = count.in_months
+    if months is not None:
+        return CountResult(add_months(anchor, months), ())
+    if count.unit is Unit.WD:
         n = count.n
         if anchor_day_counts and n > 0 and calendar.is_working_day(anchor):
             n -= 1
         due = calendar.add_working_days(anchor, n)
         skipped = tuple(calendar.non_working_days(anchor, due)) if due > anchor else ()
         return CountResult(due, skipped)
-    if unit is Unit.CD:
-        return CountResult(anchor + timedelta(days=count.n), ())
-    if unit is Unit.WK:
-        return CountResult(anchor + timedelta(weeks=count.n), ())
-    if unit is Unit.BW:
-        return CountResult(anchor + timedelta(weeks=count.n) - timedelta(days=1), ())
-    if unit is Unit.BEFORE:
-        return CountResult(anchor - timedelta(weeks=count.n), ())
-    if unit is Unit.MO:
-        return CountResult(add_months(anchor, count.n), ())
-    if unit is Unit.AGE:
-        return CountResult(add_months(anchor, count.n * 12 + count.months), ())
-    raise CountingError(f"unknown unit {unit}")  # pragma: no cover - Unit is exhaustive
+    raise CountingError(f"unknown unit {count.unit}")  # pragma: no cover - Unit is exhaustive
 
 
 def add(calendar: WorkingDayCalendar, anchor: date, n: int, unit: str | Unit) -> CountResult:

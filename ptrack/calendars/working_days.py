@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
@@ -49,6 +50,11 @@ class WorkingDayCalendar:
     _working_np: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
     _off: list[int] = field(init=False, repr=False, compare=False)  # non-working day ordinals, sorted
     _off_days: list[SkippedDay] = field(init=False, repr=False, compare=False)
+    # For the engine's many single counts: the working days as dates, and for each day of the coverage how many
+    # working days fall on or before it (what bisect_right over `_working` answers, looked up instead).
+    _working_dates: list[date] = field(init=False, repr=False, compare=False)
+    _rank: list[int] = field(init=False, repr=False, compare=False)
+    _first_ordinal: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.first_year > self.last_year:
@@ -60,6 +66,12 @@ class WorkingDayCalendar:
             if date.fromordinal(o).weekday() < 5 and date.fromordinal(o) not in self.holidays
         ]
         object.__setattr__(self, "_working", working)
+        object.__setattr__(self, "_working_dates", [date.fromordinal(o) for o in working])
+        flags = [0] * (end - start + 1)
+        for o in working:
+            flags[o - start] = 1
+        object.__setattr__(self, "_rank", list(accumulate(flags)))
+        object.__setattr__(self, "_first_ordinal", start)
         object.__setattr__(self, "_working_np", np.array([o - _EPOCH for o in working], dtype=np.int64))
         off = [
             SkippedDay(date.fromordinal(o), name)
@@ -120,11 +132,12 @@ class WorkingDayCalendar:
     def add_working_days(self, anchor: date, n: int) -> date:
         """The n-th working day after `anchor` (anchor is day 0; if it is not a working day, day 1 is the next
         working day). n may be 0 (the anchor itself if working, else the previous working day) or negative."""
-        self.check(anchor)
-        idx = bisect.bisect_right(self._working, anchor.toordinal()) - 1 + n
+        if not self.first_year <= anchor.year <= self.last_year:
+            raise CalendarCoverageError(anchor, self.first_year, self.last_year)
+        idx = self._rank[anchor.toordinal() - self._first_ordinal] - 1 + n
         if idx < 0 or idx >= len(self._working):
             raise self._ran_off(anchor + timedelta(days=int(n * 1.4)), before_start=idx < 0)
-        return date.fromordinal(self._working[idx])
+        return self._working_dates[idx]
 
     def _ran_off(self, estimate: date, *, before_start: bool) -> CalendarCoverageError:
         """A count whose answer lies past the coverage: name a date on the right side of it, never inside."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from ptrack.calendars.counting import add_months, count_due
 from ptrack.calendars.working_days import WorkingDayCalendar
-from ptrack.tracker.rules.packs import Rule
 from ptrack.tracker.rules.scopes import CaseScopes, Scope
+
+if TYPE_CHECKING:  # packs compiles conditions when it loads a rule
+    from ptrack.tracker.rules.packs import Rule
 
 THIRTEEN_WEEKS = timedelta(weeks=13)
 
@@ -23,6 +26,17 @@ class Context:
     # (extensions, ends_when stops, conditions), and events ignored with the reason.
     used: set[str] = field(default_factory=set)
     ignored: dict[str, str] = field(default_factory=dict)
+    # Read once per case, not once per candidate deadline:
+    case_id: str = field(init=False)
+    anchor_day_counts: bool = field(init=False)  # setting anchor_day_counts
+    soon_working_days: int = field(init=False)  # setting due_soon_working_days
+
+    def __post_init__(self) -> None:
+        soon = self.settings["due_soon_working_days"]
+        assert isinstance(soon, int)
+        object.__setattr__(self, "case_id", self.scopes.timeline.case.case_id)
+        object.__setattr__(self, "anchor_day_counts", bool(self.settings["anchor_day_counts"]))
+        object.__setattr__(self, "soon_working_days", soon)
 
 
 def age_on(dob: date, day: date) -> int:
@@ -37,58 +51,161 @@ def _placement_at(scope: Scope, ctx: Context, day: date) -> Scope | None:
     return ctx.scopes.scope_at("placement", day)
 
 
+# A condition compiled at pack-load time (`compile_conditions`): the function judging it and its expected value.
+# Plain module functions and values, so a rule set still pickles (worker processes that are not forked).
+Judge = Callable[[Any, Scope, Context, date, int, "Rule", str], bool]
+Compiled = tuple[tuple[Judge, Any], ...]
+
+
+def compile_conditions(when: Mapping[str, object]) -> Compiled:
+    """`applies_when` (or a variant's `when`) as (judge, expected) pairs in the pack's order: judging them needs
+    no lookup by name. An `any_of` keeps its options, each compiled."""
+    compiled: list[tuple[Judge, Any]] = []
+    for name, expected in when.items():
+        judge = _JUDGES.get(name)
+        if judge is None:
+            raise ValueError(f"unknown condition {name}")  # packs are checked at load; this is a programming error
+        if judge is _any_of:
+            assert isinstance(expected, list)
+            expected = tuple(compile_conditions(option) for option in expected)
+        compiled.append((judge, expected))
+    return tuple(compiled)
+
+
 def conditions_hold(
-    when: Mapping[str, object], scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
-    anchor_event: str = "",
+    checks: Compiled, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str = "",
 ) -> bool:
-    return all(_holds(name, expected, scope, ctx, day, slot, rule, anchor_event) for name, expected in when.items())
+    for judge, expected in checks:  # noqa: SIM110 - a plain loop: the engine judges millions of these
+        if not judge(expected, scope, ctx, day, slot, rule, anchor_event):
+            return False
+    return True
 
 
-def _holds(  # noqa: PLR0911, PLR0912 - one branch per documented condition reads best
-    name: str, expected: object, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
-    anchor_event: str = "",
-) -> bool:
-    if name == "any_of":
-        assert isinstance(expected, list)
-        return any(conditions_hold(option, scope, ctx, day, slot, rule, anchor_event) for option in expected)
-    if name == "anchor_event":
-        return anchor_event == expected
-    if name == "interim_care_order":
-        return _interim_care_order(ctx, day) is bool(expected)
-    if name in ("placement_kind", "intended_until_18"):
-        placement = _placement_at(scope, ctx, day)
-        if placement is None:
+def fails_throughout(checks: Compiled, scope: Scope) -> bool:
+    """Whether `checks` fail on every anchor date in `scope`, as judged in order: a condition the scope alone
+    decides (short_break; a placement's kind) fails, and every condition before it neither raises nor records an
+    event as used. Then no candidate of the rule can come from this scope, and not judging changes nothing."""
+    for judge, expected in checks:
+        if _fails_in(judge, expected, scope):
+            return True
+        if judge not in _QUIET:
             return False
-        if name == "placement_kind":
-            kinds = expected if isinstance(expected, list) else [expected]
-            return placement.placement_kind in kinds
-        return placement.intended_until_18 is bool(expected)
-    if name in ("age_lt", "age_gte"):
-        dob = ctx.scopes.dob
-        if dob is None:
-            return False
-        assert isinstance(expected, int)
-        age = age_on(dob, day)
-        return age < expected if name == "age_lt" else age >= expected
-    if name == "in_proceedings":
-        return ctx.scopes.in_proceedings(day) is bool(expected)
-    if name == "proceedings_concluded":
-        return ctx.scopes.proceedings_concluded(day) is bool(expected)
-    if name == "short_break":
-        return scope.short_break is bool(expected)
-    if name == "first_placement_year":
-        return _in_first_placement_year(scope, ctx, day, rule) is bool(expected)
-    if name == "after_event":
-        period = ctx.scopes.scope_at("period", day) or scope
-        return any(e.kind == expected and e.date <= day for e in period.events)
-    if name == "before_event":
-        return _not_yet(str(expected), scope, ctx, day)
-    if name == "slot":
-        return slot == expected
-    if name == "slot_gte":
-        assert isinstance(expected, int)
-        return slot >= expected
-    raise ValueError(f"unknown condition {name}")  # packs are checked at load; this is a programming error
+    return False
+
+
+def _fails_in(judge: Judge, expected: Any, scope: Scope) -> bool:
+    if judge is _short_break:
+        return scope.short_break is not bool(expected)
+    if judge is _placement_kind and scope.within in _PLACEMENT_SCOPES:
+        return scope.placement_kind not in (expected if isinstance(expected, list) else [expected])
+    if judge is _intended_until_18 and scope.within in _PLACEMENT_SCOPES:
+        return scope.intended_until_18 is not bool(expected)
+    if judge is _any_of:
+        return all(fails_throughout(option, scope) for option in expected)
+    return False
+
+
+def _any_of(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    return any(conditions_hold(option, scope, ctx, day, slot, rule, anchor_event) for option in expected)
+
+
+def _anchor_event(expected: object, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                  anchor_event: str) -> bool:
+    return anchor_event == expected
+
+
+def _interim(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    return _interim_care_order(ctx, day) is bool(expected)
+
+
+def _placement_kind(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                    anchor_event: str) -> bool:
+    placement = _placement_at(scope, ctx, day)
+    if placement is None:
+        return False
+    kinds = expected if isinstance(expected, list) else [expected]
+    return placement.placement_kind in kinds
+
+
+def _intended_until_18(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                       anchor_event: str) -> bool:
+    placement = _placement_at(scope, ctx, day)
+    if placement is None:
+        return False
+    return placement.intended_until_18 is bool(expected)
+
+
+def _age_lt(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return False
+    assert isinstance(expected, int)
+    return age_on(dob, day) < expected
+
+
+def _age_gte(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    dob = ctx.scopes.dob
+    if dob is None:
+        return False
+    assert isinstance(expected, int)
+    return age_on(dob, day) >= expected
+
+
+def _in_proceedings(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                    anchor_event: str) -> bool:
+    return ctx.scopes.in_proceedings(day) is bool(expected)
+
+
+def _proceedings_concluded(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                           anchor_event: str) -> bool:
+    return ctx.scopes.proceedings_concluded(day) is bool(expected)
+
+
+def _short_break(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                 anchor_event: str) -> bool:
+    return scope.short_break is bool(expected)
+
+
+def _first_placement_year(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                          anchor_event: str) -> bool:
+    return _in_first_placement_year(scope, ctx, day, rule) is bool(expected)
+
+
+def _after_event(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                 anchor_event: str) -> bool:
+    period = ctx.scopes.scope_at("period", day) or scope
+    return any(e.date <= day for e in period.indexed(expected).events)
+
+
+def _before_event(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule,
+                  anchor_event: str) -> bool:
+    return _not_yet(str(expected), scope, ctx, day)
+
+
+def _slot(expected: object, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    return slot == expected
+
+
+def _slot_gte(expected: Any, scope: Scope, ctx: Context, day: date, slot: int, rule: Rule, anchor_event: str) -> bool:
+    assert isinstance(expected, int)
+    return slot >= expected
+
+
+_JUDGES: dict[str, Judge] = {
+    "any_of": _any_of, "anchor_event": _anchor_event, "interim_care_order": _interim,
+    "placement_kind": _placement_kind, "intended_until_18": _intended_until_18, "age_lt": _age_lt,
+    "age_gte": _age_gte, "in_proceedings": _in_proceedings, "proceedings_concluded": _proceedings_concluded,
+    "short_break": _short_break, "first_placement_year": _first_placement_year, "after_event": _after_event,
+    "before_event": _before_event, "slot": _slot, "slot_gte": _slot_gte,
+}
+# Conditions that never raise and never record an event as used: skipping their judgement changes nothing.
+# (interim_care_order and before_event record the events they read; first_placement_year may count on the
+# calendar; the age and slot_gte ones assert their setting is a number.)
+_QUIET = frozenset({
+    _anchor_event, _placement_kind, _intended_until_18, _in_proceedings, _proceedings_concluded, _short_break,
+    _after_event, _slot,
+})
+_PLACEMENT_SCOPES = ("placement", "private_fostering")
 
 
 def _interim_care_order(ctx: Context, day: date) -> bool:
@@ -110,8 +227,8 @@ def _interim_care_order(ctx: Context, day: date) -> bool:
 def _not_yet(kind: str, scope: Scope, ctx: Context, day: date) -> bool:
     """No `kind` event in the placement (or the rule's own scope) on or before `day`."""
     home = _placement_at(scope, ctx, day) or scope
-    for event in home.events:
-        if event.kind == kind and event.date <= day:
+    for event in home.indexed(kind).events:
+        if event.date <= day:
             ctx.used.add(event.event_id)
             return False
     return True
@@ -121,12 +238,12 @@ def _in_first_placement_year(scope: Scope, ctx: Context, day: date, rule: Rule) 
     """Whether the visit interval of a placement's first year applies. By default the interval in force on the
     date of the last visit; with visit_interval_at_anniversary = "due_date", the one in force on its due date."""
     placement = _placement_at(scope, ctx, day)
-    if placement is None or placement.start is None:
+    if placement is None or placement.first_anniversary is None:
         return False
     judged = day
     if ctx.settings["visit_interval_at_anniversary"] == "due_date":
         judged = count_due(ctx.calendar, day, rule.count).due
-    return judged < add_months(placement.start, 12)
+    return judged < placement.first_anniversary
 
 
 def eligible_16_date(scopes: CaseScopes, period: Scope) -> date | None:

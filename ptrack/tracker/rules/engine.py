@@ -9,19 +9,19 @@ No clock, database or I/O here.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 
-from ptrack.calendars.counting import Count, add_months, count_due
+from ptrack.calendars.counting import Count, Unit, add_months, count_due
 from ptrack.calendars.errors import CalendarCoverageError
 from ptrack.calendars.working_days import WorkingDayCalendar
 from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
-from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date
+from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date, fails_throughout
 from ptrack.tracker.rules.packs import Rule, RuleSet
-from ptrack.tracker.rules.scopes import Scope, build_scopes
+from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
 
 @dataclass(slots=True)  # built per anchor in the hot path; never changed after
@@ -79,20 +79,27 @@ def _choose(group: list[_Candidate]) -> Deadline:
     if len(group) == 1:
         return group[0].deadline
     ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
-    contributors = tuple(c.deadline.contributors[0] for c in ranked)
-    return replace(ranked[0].deadline, contributors=contributors)
+    winner = ranked[0].deadline  # the engine's own until returned: completed here rather than copied
+    winner.contributors = tuple(c.deadline.contributors[0] for c in ranked)
+    return winner
 
 
 def _candidates(
     rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], as_of: date
 ) -> Iterator[_Candidate]:
     stop = _rule_stop(rule, scope, ctx)
+    checks = rule.checks
+    if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
+        return
+    meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
     for anchor in _anchors(rule, scope, ctx, done):
         if stop is not None and anchor.day > stop[0]:
             return
-        if not conditions_hold(rule.applies_when, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+        if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
-        yield _candidate(rule, scope, ctx, anchor, stop, as_of)
+        if meeting is None:
+            meeting = scope.indexed(rule.met_by)
+        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
@@ -102,14 +109,14 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
         stops.append((scope.end, scope.end_reason))
     start = scope.start or date.min
     for end in rule.ends_when:
-        for event in scope.events if scope.within != "case" else ctx.scopes.events:
-            if event.kind == end.event and event.date >= start and (not end.kinds or event.subkind in end.kinds):
+        for event in scope.indexed(end.event).events:  # (the case scope holds every event)
+            if event.date >= start and (not end.kinds or event.subkind in end.kinds):
                 label = f"{event.kind}{' (' + event.subkind + ')' if event.subkind else ''}"
                 stops.append((event.date, f"{label} {event.date.isoformat()}"))
                 ctx.used.add(event.event_id)
                 break
     if rule.in_care and scope.within not in ("period", "placement", "adoption"):
-        left = ctx.scopes.first_after(["looked_after_end"], start)
+        left = ctx.scopes.first_after("looked_after_end", start)
         if left is not None:
             stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
             ctx.used.add(left.event_id)
@@ -128,15 +135,15 @@ def _anchors(
     if kind in ("start", "start_then_each") and start is not None:
         yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
     if kind == "first":
-        for i, e in enumerate(scope.events):
-            if e.kind == arg and rule.counts(e.kind, e.subkind):
+        for i, e in zip(*scope.indexed(arg), strict=True):
+            if rule.counts(e.kind, e.subkind):
                 yield Anchor(1, e.date, e.kind, e.event_id, i, _noted(e))
                 break
     if kind in ("each", "start_then_each"):
         each = rule.anchor_each
         slot = 1 if (not each.isdisjoint(rule.met_by) or kind == "start_then_each") else 0
-        for i, e in enumerate(scope.events):
-            if e.kind in each and rule.counts(e.kind, e.subkind):
+        for i, e in zip(*scope.indexed(each), strict=True):
+            if rule.counts(e.kind, e.subkind):
                 slot += 1
                 yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
     if kind == "first_then_each":
@@ -159,7 +166,7 @@ def _first_then_each(rule: Rule, scope: Scope) -> Iterator[Anchor]:
     `each` chain (slot 1 = the scope's start, slot k+1 = its k-th `each` event, as `start_then_each` numbers
     them), so the first anchor competes with the date the last earlier `each` event set."""
     each, slot, started = rule.anchor_each, 1, False
-    for i, e in enumerate(scope.events):
+    for i, e in zip(*scope.indexed(rule.anchor_kinds), strict=True):
         if not started and e.kind == rule.anchor_first and rule.counts(e.kind, e.subkind):
             started = True
             yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
@@ -225,37 +232,40 @@ def _review_after_age_anchor(
 
 
 def _candidate(
-    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date,
+    meeting: Found,
 ) -> _Candidate:
-    count = _count_for(rule, scope, ctx, anchor)
-    result = count_due(ctx.calendar, anchor.count_from, count,
-                       anchor_day_counts=bool(ctx.settings["anchor_day_counts"]))
+    count = _count_for(rule, scope, ctx, anchor) if rule.variants else rule.count
+    calendar, day_one = ctx.calendar, ctx.anchor_day_counts
+    result = count_due(calendar, anchor.count_from, count, anchor_day_counts=day_one)
     due, notes = result.due, list(anchor.notes)
-    if count.unit.value == "CD" and ctx.settings["anchor_day_counts"] and count.n > 0:
+    if day_one and count.unit is Unit.CD and count.n > 0:
         due -= timedelta(days=1)
         notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
-    due, ext_notes = _extend(rule, scope, ctx, anchor, due)
-    notes += ext_notes
-    met = _met_event(rule, scope, ctx, anchor, due)
+    if rule.extended_by is not None:
+        due, ext_notes = _extend(rule, scope, ctx, anchor, due)
+        notes += ext_notes
+    met = _met_event(rule, scope, ctx, anchor, due, meeting)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
         cancelled_on, reason = stop
-    soon = count_due(ctx.calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
+    soon = count_due(calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
     last_working_day = due
-    if ctx.calendar.covers(due):
-        last_working_day = ctx.calendar.last_working_day(due)
+    if calendar.covers(due):
+        last_working_day = calendar.last_working_day(due)
     else:  # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
         notes.append(f"last working day not known: {due.year} is beyond the calendar's coverage "
-                     f"({ctx.calendar.first_year}-{ctx.calendar.last_year})")
+                     f"({calendar.first_year}-{calendar.last_year})")
+    met_on = met.date if met else None
     deadline = Deadline(
-        key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.scopes.timeline.case.case_id,
+        key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.case_id,
         rule_id=rule.rule_id, obligation=rule.obligation, due=due,
         last_working_day=last_working_day,
-        status=status_on(due, soon, met.date if met else None, cancelled_on, as_of),
+        status=status_on(due, soon, met_on, cancelled_on, as_of),
         anchor_event=anchor.event_kind, anchor_event_id=anchor.event_id, anchor_date=anchor.day,
-        source=rule.citation, counting=anchor.counting or _words(count), due_soon_from=min(soon, due),
-        met_on=met.date if met else None, met_event_id=met.event_id if met else "",
+        source=rule.citation, counting=anchor.counting or count.words, due_soon_from=min(soon, due),
+        met_on=met_on, met_event_id=met.event_id if met else "",
         cancelled_on=cancelled_on, cancel_reason=reason,
         skipped=result.skipped, notes=tuple(notes),
         contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
@@ -265,18 +275,16 @@ def _candidate(
 
 def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
     for variant in rule.variants:
-        if conditions_hold(variant.when, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+        if conditions_hold(variant.checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             return variant.count
     return rule.count
 
 
 def _soon(ctx: Context, due: date) -> date:
-    n = ctx.settings["due_soon_working_days"]
-    assert isinstance(n, int)
     if not ctx.calendar.covers(due):
         return due
     try:
-        return ctx.calendar.add_working_days(due, -n)
+        return ctx.calendar.add_working_days(due, -ctx.soon_working_days)
     except CalendarCoverageError:
         # Due within n working days of the calendar's first day: "due soon" from that day (nothing earlier can
         # be counted, and warning early is the safe side).
@@ -289,7 +297,7 @@ def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -
         return due, []
     notes: list[str] = []
     used = 0
-    for event in scope.of_kind([ext.event]):
+    for event in scope.of_kind(ext.event):
         if event.date < anchor.day:
             continue
         if ext.max_count is not None and used >= ext.max_count:
@@ -308,30 +316,29 @@ def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -
     return due, notes
 
 
-def _met_event(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> Event | None:
+def _met_event(
+    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date, meeting: Found
+) -> Event | None:
     """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
     start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
-    the placement began)."""
+    the placement began). `meeting`: the scope's events of the kinds that meet the rule."""
     mode = rule.met_from
     if mode.startswith("lookback:"):
         window = due - timedelta(days=int(mode.split(":", 1)[1]))
         return next(
-            (e for e in ctx.scopes.events
-             if e.kind in rule.met_by and e.date >= window and (scope.end is None or e.date <= scope.end)
-             and rule.counts(e.kind, e.subkind)),
+            (e for e in ctx.scopes.indexed(rule.met_by).events
+             if e.date >= window and (scope.end is None or e.date <= scope.end) and rule.counts(e.kind, e.subkind)),
             None,
         )
     elif mode == "scope_start":
         window = scope.start or date.min
     else:
         window = anchor.day
+    positions, events = meeting
     first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
-    for event in scope.events[first:]:
-        if event.kind in rule.met_by and event.date >= window and rule.counts(event.kind, event.subkind):
+    for i in range(bisect_left(positions, first) if first else 0, len(events)):
+        event = events[i]
+        if event.date >= window and rule.counts(event.kind, event.subkind):
             return event
     return None
 
-
-@cache
-def _words(count: Count) -> str:
-    return str(count)

@@ -57,6 +57,7 @@ from ptrack.calendars.counting import Count, Unit
 from ptrack.calendars.errors import CountingError
 from ptrack.tracker.errors import RulePackError
 from ptrack.tracker.model import EVENT_KINDS, EVENT_SUBKINDS, PERMANENCE_KINDS, PLACEMENT_KINDS
+from ptrack.tracker.rules.conditions import Compiled, compile_conditions
 from ptrack.tracker.rules.settings import check_settings
 
 SCOPES = frozenset({
@@ -100,6 +101,10 @@ class Extension:
 class Variant:
     when: Mapping[str, object]
     count: Count
+    checks: Compiled = field(init=False, repr=False, compare=False)  # `when`, compiled
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checks", compile_conditions(self.when))
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ class Rule:
     anchor_arg: str = field(init=False)
     anchor_first: str = field(init=False)  # first_then_each: the first event's kind
     anchor_each: frozenset[str] = field(init=False)  # each / start_then_each / first_then_each: the chain's kinds
+    anchor_kinds: frozenset[str] = field(init=False, repr=False, compare=False)  # first_then_each: both of them
+    checks: Compiled = field(init=False, repr=False, compare=False)  # `applies_when`, compiled
 
     def __post_init__(self) -> None:
         kind, _, arg = self.anchor.partition(":")
@@ -143,6 +150,8 @@ class Rule:
         object.__setattr__(self, "anchor_arg", arg)
         object.__setattr__(self, "anchor_first", first)
         object.__setattr__(self, "anchor_each", frozenset(each.split("|")))
+        object.__setattr__(self, "anchor_kinds", self.anchor_each | {first})
+        object.__setattr__(self, "checks", compile_conditions(self.applies_when))
 
     def counts(self, event_kind: str, event_subkind: str) -> bool:
         """Whether an anchor or meeting event counts for the rule: `subkinds` filters the events whose `kind`

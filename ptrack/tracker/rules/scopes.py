@@ -12,10 +12,11 @@ take (a second `dispute_raised` while one is open) is listed in `CaseScopes.igno
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import groupby
+from typing import NamedTuple
 
 from ptrack.calendars.counting import add_months
 from ptrack.tracker.model import Event, Timeline
@@ -31,8 +32,11 @@ CLOSERS = {
 SCHEDULED_KINDS = frozenset({"final_care_plan_due", "panel_date"})
 
 
+_ORDER = {**CLOSERS, **OPENERS}
+
+
 def event_order(event: Event) -> int:
-    return OPENERS.get(event.kind, CLOSERS.get(event.kind, 5))
+    return _ORDER.get(event.kind, 5)
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Scope:
     placement_kind: str = ""
     intended_until_18: bool | None = None
     short_break: bool = False
+    # The events by kind, built on first use (by the engine, once the scope is complete).
+    _index: dict[str | frozenset[str], Found] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def start(self) -> date | None:
@@ -57,10 +63,51 @@ class Scope:
     def contains(self, day: date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
-    def of_kind(self, kinds: Iterable[str]) -> list[Event]:
-        wanted = set(kinds)
-        return [e for e in self.events if e.kind in wanted]
+    @cached_property
+    def first_anniversary(self) -> date | None:
+        """A year after the scope opened (a placement's first year ends the day before)."""
+        return add_months(self.start, 12) if self.start is not None else None
 
+    def of_kind(self, kind: str) -> list[Event]:
+        return list(self.indexed(kind).events)
+
+    def indexed(self, kinds: str | frozenset[str]) -> Found:
+        """The events of one kind (or of any of `kinds`) in the scope's order, with their positions in `events`:
+        what the engine looks for (anchors, meeting events, stops) without walking every event of the scope for
+        every rule. Shared: never change what it returns."""
+        index = self._index
+        if index is None:
+            index = {}
+            for i, e in enumerate(self.events):
+                found = index.get(e.kind)
+                if found is None:
+                    index[e.kind] = Found([i], [e])
+                else:
+                    found.positions.append(i)
+                    found.events.append(e)
+            self._index = index
+        found = index.get(kinds)
+        if found is None:
+            if isinstance(kinds, str):
+                return _NONE
+            groups = [index[k] for k in kinds if k in index]
+            if len(groups) <= 1:
+                found = groups[0] if groups else _NONE
+            else:
+                pairs = sorted((p for g in groups for p in zip(*g, strict=True)), key=lambda p: p[0])
+                found = Found([i for i, _ in pairs], [e for _, e in pairs])
+            index[kinds] = found
+        return found
+
+
+class Found(NamedTuple):
+    """Events of the kinds looked for, in order, and their positions in the scope's events."""
+
+    positions: list[int]
+    events: list[Event]
+
+
+_NONE = Found([], [])
 
 @dataclass
 class CaseScopes:
@@ -88,10 +135,13 @@ class CaseScopes:
     def proceedings_concluded(self, day: date) -> bool:
         return any(s.end is not None and s.end <= day for s in self.by_within.get("proceedings", []))
 
-    def first_after(self, kinds: Iterable[str], day: date) -> Event | None:
-        wanted = set(kinds)
-        for event in self.events:
-            if event.kind in wanted and event.date >= day:
+    def indexed(self, kinds: str | frozenset[str]) -> Found:
+        """`Scope.indexed` over all the case's events."""
+        return self.by_within["case"][0].indexed(kinds)
+
+    def first_after(self, kind: str, day: date) -> Event | None:
+        for event in self.indexed(kind).events:
+            if event.date >= day:
                 return event
         return None
 
