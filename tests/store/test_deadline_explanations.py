@@ -4,7 +4,6 @@ place, not archived as changes, when a recompute finds the same content."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,7 @@ from ptrack.tracker.model import Case, Contributor, Deadline, Status
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.deadlines import write_deadlines
-from ptrack.tracker.store.rows import DEADLINE_FIELDS, deadline_row, read_explanation
+from ptrack.tracker.store.rows import deadline_row, read_explanation
 from ptrack.tracker.store.writes import upsert_cases
 
 V1 = {"ruleset_version": "england@1", "calendar_version": "ENG/1"}
@@ -80,15 +79,15 @@ def test_the_common_explanation_is_a_few_bytes(case: Store) -> None:
         deadline.skipped, deadline.contributors, deadline.notes)
 
 
-def _legacy(deadline: Deadline) -> tuple[str, str]:
-    """The explanation and content hash an earlier ptrack stored for `deadline` (always JSON)."""
+def _legacy(deadline: Deadline) -> tuple[str, int]:
+    """The explanation an earlier ptrack stored for `deadline` (always JSON), and the content hash a row upgraded
+    from then holds (migration 0010 sets 0: the earlier hash was another digest)."""
     text = json.dumps({
         "skipped": [(str(day), name) for day, name in deadline.skipped],
         "contributors": [(c.rule_id, str(c.due), c.scope, c.pack) for c in deadline.contributors],
         "notes": deadline.notes,
     }, separators=(",", ":"), ensure_ascii=False)
-    values = [deadline_row(deadline)[k] for k in DEADLINE_FIELDS[:-1]] + [text]
-    return text, hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
+    return text, 0
 
 
 def test_a_row_in_the_earlier_form_is_rewritten_not_archived(case: Store) -> None:
