@@ -60,12 +60,32 @@ def stored_explanation(store: Store) -> str:
     review(contributors=(Contributor("cla_review_first", date(2025, 6, 30), "N", "england"),
                          Contributor("local_review", date(2025, 7, 3), "L", "local"))),
     review(skipped=((date(2025, 6, 8), "Saturday"),)),  # a Sunday named Saturday: kept as given
-], ids=["weekends", "none", "holiday", "notes", "two-rules", "misnamed"])
+    review(skipped=((date(2025, 6, 9), "St. Swithin's|Day"),), notes=("a | in a note", "")),  # separators
+    review(contributors=(Contributor("visit_first_week", date(2025, 6, 30), "N", "england"),
+                         Contributor("cla_review_first", date(2025, 6, 16), "L", "local"),
+                         Contributor("visit_year1", date(2025, 7, 14), "N", "england")),
+           notes=("moves with the review",), skipped=((date(2025, 6, 9), "Whit Monday"),)),
+    review(contributors=(Contributor("cla,review", date(2025, 6, 30), "N", "eng;land"),)),
+    review(contributors=()),
+    review(notes=("", "second: with . and : and ;")),
+], ids=["weekends", "none", "holiday", "notes", "two-rules", "misnamed", "separators", "three-rules",
+        "separators-in-rules", "no-contributor", "odd-notes"])
 def test_every_explanation_reads_back_as_computed(case: Store, deadline: Deadline) -> None:
     with case.transaction() as conn:
         write_deadlines(conn, ["C1"], [deadline_row(deadline)], V1, T1)
     [row] = services.query_deadlines(case, date(2025, 6, 10))
     assert row.deadline == replace(deadline, status=row.deadline.status)
+
+
+def test_explanations_are_compact_unless_a_separator_forbids(case: Store) -> None:
+    """Bank holidays, notes and several contributors are written compactly; JSON only when a word holds a
+    separator of the compact forms."""
+    two = review(contributors=(Contributor("visit_first_week", date(2025, 6, 30), "N", "england"),
+                               Contributor("cla_review_first", date(2025, 7, 3), "N", "england")),
+                 skipped=((date(2025, 6, 9), "Whit Monday"),), notes=("moves with the review",))
+    assert deadline_row(two)["explanation"] == (
+        "*visit_first_week,,N,england;,3,N,england|21:Whit Monday|moves with the review")
+    assert deadline_row(review(notes=("a|b",)))["explanation"].startswith("{")
 
 
 def test_the_common_explanation_is_a_few_bytes(case: Store) -> None:

@@ -64,24 +64,31 @@ def row_event(row: Mapping[Any, Any]) -> Event:
 
 
 # -- explanations ----------------------------------------------------------------------------------------------
-# Most deadlines have one contributor (the rule that produced them, with their own due date). Those are stored
-# compactly: "~" scope "|" pack "|" the skipped days as day gaps, the first counted back from the due date, then
-# each note after a "|" ("~N|england|25.1.6.1"): a Saturday or Sunday is named by its weekday, any other
-# skipped day carries its name after a colon ("4:Good Friday.1.1.1:Easter Monday"). Every other explanation is
-# JSON, the form rows stored before the compact one also have; both read back to the same values.
+# Explanations are stored compactly. Most deadlines have one contributor (the rule that produced them, with their
+# own due date): "~" scope "|" pack "|" the skipped days as day gaps, the first counted back from the due date,
+# then each note after a "|" ("~N|england|25.1.6.1"): a Saturday or Sunday is named by its weekday, any other
+# skipped day carries its name after a colon ("4:Good Friday.1.1.1:Easter Monday"). Other contributors are
+# written "*" rule "," days from the due date "," scope "," pack, ";" between them (the deadline's own rule id
+# and a zero offset left empty), then "|" the gaps and notes as above. An explanation that cannot be written so
+# (a separator in a name) is JSON, the form rows stored before the compact ones also have; all read back to the
+# same values.
 _WEEKEND = {5: "Saturday", 6: "Sunday"}
 Explanation = tuple[tuple[tuple[date, str], ...], tuple[Contributor, ...], tuple[str, ...]]
 
 
 def _explanation(d: Deadline) -> str:
     contributors = d.contributors
-    if len(contributors) == 1:
-        c = contributors[0]
-        if (c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack
-                and not any("|" in n for n in d.notes)):
-            gaps = _gaps(d.due, d.skipped)
-            if gaps is not None:
-                return "".join((f"~{c.scope}|{c.pack}|{gaps}", *("|" + n for n in d.notes)))
+    if not any("|" in n for n in d.notes):
+        gaps = _gaps(d.due, d.skipped)
+        if gaps is not None:
+            notes = "".join("|" + n for n in d.notes)
+            if len(contributors) == 1:
+                c = contributors[0]
+                if c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack:
+                    return f"~{c.scope}|{c.pack}|{gaps}{notes}"
+            written = _contributors(d, contributors)
+            if written is not None:
+                return f"*{written}|{gaps}{notes}"
     return json.dumps(
         {
             "skipped": [(str(day), name) for day, name in d.skipped],
@@ -91,6 +98,21 @@ def _explanation(d: Deadline) -> str:
         separators=(",", ":"),
         ensure_ascii=False,
     )
+
+
+_SEPARATORS = frozenset(",;|")
+
+
+def _contributors(d: Deadline, contributors: tuple[Contributor, ...]) -> str | None:
+    """The contributors as "rule,offset,scope,pack;..." or None if a separator is in one of their words."""
+    out: list[str] = []
+    due = d.due.toordinal()
+    for c in contributors:
+        if _SEPARATORS.intersection(c.rule_id + c.scope + c.pack) or not c.rule_id:
+            return None
+        offset = c.due.toordinal() - due
+        out.append(f"{'' if c.rule_id == d.rule_id else c.rule_id},{offset or ''},{c.scope},{c.pack}")
+    return ";".join(out)
 
 
 def _gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | None:
@@ -123,15 +145,15 @@ def read_explanation(text: str, rule_id: str, due: date) -> Explanation:
     """(skipped days, contributors, notes) from a stored explanation, compact or JSON."""
     if text.startswith("~"):
         scope, pack, gaps, *notes = text[1:].split("|")
-        skipped: list[tuple[date, str]] = []
-        if gaps:
-            ordinal = due.toordinal()
-            for i, item in enumerate(gaps.split(".")):
-                gap, _, name = item.partition(":")
-                ordinal += int(gap) if i else -int(gap)
-                day = date.fromordinal(ordinal)
-                skipped.append((day, name or _WEEKEND[day.weekday()]))
-        return tuple(skipped), (Contributor(rule_id, due, scope, pack),), tuple(notes)
+        return _read_gaps(gaps, due), (Contributor(rule_id, due, scope, pack),), tuple(notes)
+    if text.startswith("*"):
+        written, gaps, *notes = text[1:].split("|")
+        contributors = []
+        for item in written.split(";") if written else ():
+            rid, offset, scope, pack = item.split(",")
+            day = date.fromordinal(due.toordinal() + int(offset)) if offset else due
+            contributors.append(Contributor(rid or rule_id, day, scope, pack))
+        return _read_gaps(gaps, due), tuple(contributors), tuple(notes)
     expl = json.loads(text)
     return (
         tuple((date.fromisoformat(day), name) for day, name in expl["skipped"]),
@@ -139,6 +161,18 @@ def read_explanation(text: str, rule_id: str, due: date) -> Explanation:
               for rule_id, due, scope, pack in expl["contributors"]),
         tuple(expl["notes"]),
     )
+
+
+def _read_gaps(gaps: str, due: date) -> tuple[tuple[date, str], ...]:
+    skipped: list[tuple[date, str]] = []
+    if gaps:
+        ordinal = due.toordinal()
+        for i, item in enumerate(gaps.split(".")):
+            gap, _, name = item.partition(":")
+            ordinal += int(gap) if i else -int(gap)
+            day = date.fromordinal(ordinal)
+            skipped.append((day, name or _WEEKEND[day.weekday()]))
+    return tuple(skipped)
 
 
 class DeadlineRowValues(dict[str, Any]):
