@@ -182,7 +182,7 @@ def _computations_of(conn: Connection, versions: dict[str, str]) -> set[int]:
 
 def _text_ids(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, ...], int]:
     """The `rule_texts` id of each distinct (obligation, anchor event, source, counting) of `rows`."""
-    wanted = {tuple(r[f] for f in TEXT_FIELDS) for r in rows}
+    wanted = {_texts(r) for r in rows}
     if not wanted:
         return {}
     tx = t.rule_texts.c
@@ -190,6 +190,12 @@ def _text_ids(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[tuple
     for texts in wanted - known.keys():
         known[texts] = _get_or_add(conn, t.rule_texts, dict(zip(TEXT_FIELDS, texts, strict=True)))
     return known
+
+
+def _texts(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The row's (obligation, anchor event, source, counting): made once by `rows.deadline_row`."""
+    texts: tuple[str, ...] | None = getattr(row, "texts", None)
+    return texts if texts is not None else tuple(row[f] for f in TEXT_FIELDS)
 
 
 def _any_stored(conn: Connection, case_ids: Sequence[str]) -> bool:
@@ -231,7 +237,7 @@ def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], computation: in
     if conn.dialect.name == "sqlite" and all(isinstance(r, DeadlineRowValues) for r in rows):
         values = [r.stored + (texts[r.texts],) for r in rows]  # type: ignore[attr-defined]
     else:
-        values = [(*_values(r), texts[tuple(r[f] for f in TEXT_FIELDS)]) for r in rows]
+        values = [(*_values(r), texts[_texts(r)]) for r in rows]
     if conn.dialect.name in ("sqlite", "postgresql"):
         insert_stored(conn, t.deadlines, (*DEADLINE_STORED, "texts_id"), values, {"computation_id": computation})
         return
@@ -286,7 +292,7 @@ def _update(conn: Connection, changes: list[tuple[int, Mapping[str, Any]]], comp
     stmt = update(d).where(d.c.id == bindparam("v_id")).values(
         {c: bindparam(f"v_{c}") for c in (*cols, "texts_id", "computation_id")})
     conn.execute(stmt, [
-        {"v_id": pk, **{f"v_{c}": row[c] for c in cols}, "v_texts_id": texts[tuple(row[f] for f in TEXT_FIELDS)],
+        {"v_id": pk, **{f"v_{c}": row[c] for c in cols}, "v_texts_id": texts[_texts(row)],
          "v_computation_id": computation}
         for pk, row in changes
     ])
