@@ -66,8 +66,8 @@ def row_event(row: Mapping[Any, Any]) -> Event:
 # -- explanations ----------------------------------------------------------------------------------------------
 # Explanations are stored compactly. Most deadlines have one contributor (the rule that produced them, with their
 # own due date): "~" scope "|" pack "|" the skipped days as day gaps, the first counted back from the due date,
-# then each note after a "|" ("~N|england|25.1.6.1"): a Saturday or Sunday is named by its weekday, any other
-# skipped day carries its name after a colon ("4:Good Friday.1.1.1:Easter Monday"). Other contributors are
+# then each note after a "|" ("~N|england|25.1.6.1"): a Saturday or Sunday named by its weekday is a bare gap,
+# any other skipped day carries its name after a colon ("4:Good Friday.1.1.1:Easter Monday"). Other contributors are
 # written "*" rule "," days from the due date "," scope "," pack, ";" between them (the deadline's own rule id
 # and a zero offset left empty), then "|" the gaps and notes as above. An explanation that cannot be written so
 # (a separator in a name) is JSON, the form rows stored before the compact ones also have; all read back to the
@@ -117,7 +117,7 @@ def _contributors(d: Deadline, contributors: tuple[Contributor, ...]) -> str | N
 
 def _gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | None:
     """The skipped days as gaps ("25.1.6.1", "4:Good Friday.1"), or None unless they are in order and every name
-    can be written (a weekend day named other than by its weekday, or a name with "." or "|", cannot)."""
+    can be written (an empty name, or one with "." or "|", cannot)."""
     if not skipped:
         return ""
     gaps: list[str] = []
@@ -130,10 +130,9 @@ def _gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | None:
             gap = ordinal - previous
             if gap <= 0:
                 return None
-        weekday = _WEEKEND.get(day.weekday())
-        if weekday == name:
+        if _WEEKEND.get(day.weekday()) == name:
             gaps.append(str(gap))
-        elif weekday is not None or not name or "." in name or "|" in name:
+        elif not name or "." in name or "|" in name:
             return None
         else:
             gaps.append(f"{gap}:{name}")
