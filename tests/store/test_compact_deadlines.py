@@ -149,3 +149,26 @@ def test_a_visit_heavy_caseload_stores_at_most_250_bytes_per_deadline(tmp_path: 
                               "(SELECT name FROM sqlite_master WHERE tbl_name = 'deadlines')").fetchone()
     assert count > 10_000  # visit-heavy: about 50 deadlines a child
     assert size / count <= 250, f"{size / count:.0f} bytes per deadline"
+
+
+def test_migration_0010_downgrades_to_the_earlier_rows(db_url: str) -> None:
+    engine = create_engine(db_url)
+    cfg = alembic_config(db_url)
+    naive = T1.replace(tzinfo=None)
+    old_rows = [_old_row(x, naive) for x in deadlines()]
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "scale_case_inputs")
+            conn.execute(insert(Table("deadlines", MetaData(), autoload_with=conn)), old_rows)
+        for revision in ("head", "scale_case_inputs"):
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                (command.upgrade if revision == "head" else command.downgrade)(cfg, revision)
+        with engine.connect() as conn:
+            dl = Table("deadlines", MetaData(), autoload_with=conn)
+            back = [dict(r) for r in conn.execute(select(dl).order_by(dl.c.id)).mappings()]
+    finally:
+        engine.dispose()
+    assert [{k: v for k, v in r.items() if k not in ("id", "content_hash")} for r in back] == [
+        {k: v for k, v in r.items() if k != "content_hash"} for r in old_rows]
