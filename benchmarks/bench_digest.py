@@ -85,7 +85,7 @@ def copy_to(url: str, source: Path) -> None:
     src, dst = create_engine(f"sqlite:///{source}"), create_engine(url)
     try:
         with src.connect() as read, dst.begin() as write:
-            for table in (t.cases, t.people, t.deadlines):
+            for table in (t.cases, t.people, t.computations, t.rule_texts, t.deadlines):
                 result = read.execution_options(yield_per=50_000).execute(select(table))
                 for part in result.mappings().partitions():
                     bulk_insert(write, table, [dict(r) for r in part])

@@ -55,6 +55,10 @@ def _load(url: str, children: int) -> None:
     now = datetime.now(UTC)
     try:
         with engine.begin() as conn:
+            conn.execute(insert(t.computations).values(id=1, ruleset_version="b", calendar_version="b",
+                                                       computed_at=now))
+            conn.execute(insert(t.rule_texts).values(id=1, obligation="bench", anchor_event="looked_after_start",
+                                                     source="bench", counting="bench"))
             for start in range(0, children, 5000):
                 cases, deadlines = [], []
                 for i in range(start, min(children, start + 5000)):
@@ -74,12 +78,11 @@ def _load(url: str, children: int) -> None:
 
 
 def _deadline(case_id: str, rule: str, due: Any, met: bool, now: datetime) -> dict[str, Any]:
-    return {"case_id": case_id, "key": f"{rule}#1", "rule_id": rule, "obligation": rule, "due": due,
-            "last_working_day": due, "anchor_event": "looked_after_start", "anchor_event_id": f"E{case_id}",
-            "anchor_date": AS_OF - timedelta(days=400), "source": "bench", "counting": "bench",
+    return {"case_id": case_id, "key": f"{rule}#1", "rule_id": rule, "texts_id": 1, "due": due,
+            "last_working_day": due, "anchor_event_id": f"E{case_id}",
+            "anchor_date": AS_OF - timedelta(days=400),
             "due_soon_from": due, "met_on": due if met else None, "closed_on": due if met else None,
-            "explanation": "{}", "ruleset_version": "b",
-            "calendar_version": "b", "computed_at": now, "content_hash": "b"}
+            "explanation": "{}", "computation_id": 1, "content_hash": 0}
 
 
 def _naive(url: str, case_ids: list[str], config: Config, setup: Any, now: datetime) -> int:

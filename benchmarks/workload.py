@@ -22,7 +22,8 @@ from ptrack.tracker.config import Config
 from ptrack.tracker.model import Case, Event, Status, Timeline, status_on
 from ptrack.tracker.rules import RuleSet, compute
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.rows import deadline_row, event_row, row_event
+from ptrack.tracker.store.deadlines import _computation, _text_ids
+from ptrack.tracker.store.rows import DEADLINE_STORED, deadline_row, event_row, row_event
 from ptrack.tracker.synthetic import CaseloadShape, SyntheticFiles, caseload, write_csvs
 
 DATA = Path(__file__).resolve().parent / "out" / "data"  # git-ignored; generated files are cached here
@@ -163,8 +164,12 @@ def naive_recompute(url: str, case_ids: Sequence[str], setup: Setup, as_of: date
                 deadlines = compute(timeline, setup.ruleset, setup.calendar, as_of)
                 conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == case_id))
                 now = datetime.now(UTC)
-                for d in deadlines:
-                    conn.execute(insert(t.deadlines).values({**deadline_row(d), **versions, "computed_at": now}))
+                rows = [deadline_row(d) for d in deadlines]
+                computation, texts = _computation(conn, versions, now), _text_ids(conn, rows)
+                for r in rows:
+                    conn.execute(insert(t.deadlines).values({
+                        **{c: r[c] for c in DEADLINE_STORED}, "texts_id": texts[r.texts],
+                        "computation_id": computation}))
                 written += len(deadlines)
     finally:
         engine.dispose()

@@ -59,10 +59,10 @@ def disk_full_after(store: Store, rows: int) -> Iterator[None]:
 
 def stored(store: Store) -> list[tuple[object, ...]]:
     d = t.deadlines.c
+    query = select(d.case_id, d.rule_id, d.due, d.last_working_day, d.met_on, t.rule_texts.c.anchor_event,
+                   d.anchor_date).join_from(t.deadlines, t.rule_texts)
     with store.reading() as conn:
-        return [tuple(r) for r in conn.execute(select(d.case_id, d.rule_id, d.due, d.last_working_day, d.met_on,
-                                                      d.anchor_event, d.anchor_date).order_by(d.case_id, d.rule_id,
-                                                                                              d.anchor_date))]
+        return [tuple(r) for r in conn.execute(query.order_by(d.case_id, d.rule_id, d.anchor_date))]
 
 
 def caseload(tmp_path: Path) -> list[Path]:

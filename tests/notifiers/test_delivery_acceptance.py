@@ -35,8 +35,8 @@ from ptrack.tracker.outbox.service import list_outbox, remind
 from ptrack.tracker.rules import RuleSet
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import outbox_queries as q
-from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.coverage_queries import record_supply
+from ptrack.tracker.store.deadlines import insert_deadlines
 from ptrack.tracker.store.rows import deadline_row
 from ptrack.tracker.store.writes import upsert_cases, upsert_people
 
@@ -60,8 +60,7 @@ def seed(store: Store, workers: list[str], channel: str, case_ids: list[str] | N
                          due=date(2026, 11, 24), last_working_day=date(2026, 11, 24), status=Status.OVERDUE,
                          anchor_event="placement_start", anchor_event_id=f"E-{cid}", anchor_date=date(2026, 10, 1),
                          source="test", counting="test", due_soon_from=date(2026, 11, 24))
-            conn.execute(t.deadlines.insert().values(
-                {**deadline_row(d), "ruleset_version": "t", "calendar_version": "t", "computed_at": now}))
+            insert_deadlines(conn, [deadline_row(d)], {"ruleset_version": "t", "calendar_version": "t"}, now)
         # Seeded without their events: record that the feed supplies visits, so visit_year1 is not untracked
         # (`ptrack coverage`) and the policy judges it.
         record_supply(conn, "csv", {"visit": date(2026, 10, 1)}, now)

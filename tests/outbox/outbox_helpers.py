@@ -81,14 +81,15 @@ def supply_every_kind(conn: object) -> None:
 
 
 def put_deadlines(conn: object, deadlines: list[Deadline]) -> None:
-    from sqlalchemy import Connection, delete, insert
+    from sqlalchemy import Connection, delete
+
+    from ptrack.tracker.store.deadlines import insert_deadlines
 
     assert isinstance(conn, Connection)
     now = datetime.now(UTC)
     for d in deadlines:
         conn.execute(delete(t.deadlines).where(t.deadlines.c.case_id == d.case_id, t.deadlines.c.key == d.key))
-        conn.execute(insert(t.deadlines).values(
-            {**deadline_row(d), "ruleset_version": "t", "calendar_version": "t", "computed_at": now}))
+        insert_deadlines(conn, [deadline_row(d)], {"ruleset_version": "t", "calendar_version": "t"}, now)
 
 
 def queue_plain(store: Store, count: int, channel: str, now: datetime, kind: str = "overdue") -> None:

@@ -4,7 +4,6 @@ place, not archived as changes, when a recompute finds the same content."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,7 @@ from ptrack.tracker.model import Case, Contributor, Deadline, Status
 from ptrack.tracker.store import Store
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.deadlines import write_deadlines
-from ptrack.tracker.store.rows import DEADLINE_FIELDS, deadline_row, read_explanation
+from ptrack.tracker.store.rows import deadline_row, read_explanation
 from ptrack.tracker.store.writes import upsert_cases
 
 V1 = {"ruleset_version": "england@1", "calendar_version": "ENG/1"}
@@ -61,12 +60,32 @@ def stored_explanation(store: Store) -> str:
     review(contributors=(Contributor("cla_review_first", date(2025, 6, 30), "N", "england"),
                          Contributor("local_review", date(2025, 7, 3), "L", "local"))),
     review(skipped=((date(2025, 6, 8), "Saturday"),)),  # a Sunday named Saturday: kept as given
-], ids=["weekends", "none", "holiday", "notes", "two-rules", "misnamed"])
+    review(skipped=((date(2025, 6, 9), "St. Swithin's|Day"),), notes=("a | in a note", "")),  # separators
+    review(contributors=(Contributor("visit_first_week", date(2025, 6, 30), "N", "england"),
+                         Contributor("cla_review_first", date(2025, 6, 16), "L", "local"),
+                         Contributor("visit_year1", date(2025, 7, 14), "N", "england")),
+           notes=("moves with the review",), skipped=((date(2025, 6, 9), "Whit Monday"),)),
+    review(contributors=(Contributor("cla,review", date(2025, 6, 30), "N", "eng;land"),)),
+    review(contributors=()),
+    review(notes=("", "second: with . and : and ;")),
+], ids=["weekends", "none", "holiday", "notes", "two-rules", "misnamed", "separators", "three-rules",
+        "separators-in-rules", "no-contributor", "odd-notes"])
 def test_every_explanation_reads_back_as_computed(case: Store, deadline: Deadline) -> None:
     with case.transaction() as conn:
         write_deadlines(conn, ["C1"], [deadline_row(deadline)], V1, T1)
     [row] = services.query_deadlines(case, date(2025, 6, 10))
     assert row.deadline == replace(deadline, status=row.deadline.status)
+
+
+def test_explanations_are_compact_unless_a_separator_forbids(case: Store) -> None:
+    """Bank holidays, notes and several contributors are written compactly; JSON only when a word holds a
+    separator of the compact forms."""
+    two = review(contributors=(Contributor("visit_first_week", date(2025, 6, 30), "N", "england"),
+                               Contributor("cla_review_first", date(2025, 7, 3), "N", "england")),
+                 skipped=((date(2025, 6, 9), "Whit Monday"),), notes=("moves with the review",))
+    assert deadline_row(two)["explanation"] == (
+        "*visit_first_week,,N,england;,3,N,england|21:Whit Monday|moves with the review")
+    assert deadline_row(review(notes=("a|b",)))["explanation"].startswith("{")
 
 
 def test_the_common_explanation_is_a_few_bytes(case: Store) -> None:
@@ -80,15 +99,15 @@ def test_the_common_explanation_is_a_few_bytes(case: Store) -> None:
         deadline.skipped, deadline.contributors, deadline.notes)
 
 
-def _legacy(deadline: Deadline) -> tuple[str, str]:
-    """The explanation and content hash an earlier ptrack stored for `deadline` (always JSON)."""
+def _legacy(deadline: Deadline) -> tuple[str, int]:
+    """The explanation an earlier ptrack stored for `deadline` (always JSON), and the content hash a row upgraded
+    from then holds (migration 0010 sets 0: the earlier hash was another digest)."""
     text = json.dumps({
         "skipped": [(str(day), name) for day, name in deadline.skipped],
         "contributors": [(c.rule_id, str(c.due), c.scope, c.pack) for c in deadline.contributors],
         "notes": deadline.notes,
     }, separators=(",", ":"), ensure_ascii=False)
-    values = [deadline_row(deadline)[k] for k in DEADLINE_FIELDS[:-1]] + [text]
-    return text, hashlib.blake2b("\x1f".join(map(str, values)).encode(), digest_size=16).hexdigest()
+    return text, 0
 
 
 def test_a_row_in_the_earlier_form_is_rewritten_not_archived(case: Store) -> None:

@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Row, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ptrack.tracker.model import Case, Event, Timeline
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.bulk import bulk_insert, insert_stored
-from ptrack.tracker.store.rows import DEADLINE_STORED, DeadlineRowValues, same_content
+from ptrack.tracker.store.bulk import insert_stored
+from ptrack.tracker.store.rows import DEADLINE_STORED, TEXT_FIELDS, DeadlineRowValues, same_content
 
 _EVENT_COLS = [t.events.c[f.name] for f in fields(Event)]
 
@@ -87,6 +89,20 @@ def timelines_and_hashes(
     return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases], hashes
 
 
+# A deadline as readers see it: its own columns with its rule's words and its computation's versions, under
+# the names `rows.row_deadline` and `queries.DeadlineRow` read.
+_OWN = [c for c in t.deadlines.c if c.name not in ("texts_id", "computation_id")]
+DEADLINE_VIEW = [*_OWN, *(t.rule_texts.c[f] for f in TEXT_FIELDS), t.computations.c.ruleset_version,
+                 t.computations.c.calendar_version, t.computations.c.computed_at]
+DEADLINES_JOINED = t.deadlines.join(t.rule_texts, t.rule_texts.c.id == t.deadlines.c.texts_id).join(
+    t.computations, t.computations.c.id == t.deadlines.c.computation_id)
+
+
+def select_deadlines(*extra: Any) -> Select[Any]:
+    """SELECT the deadline view (and `extra` columns) FROM deadlines with their texts and computations."""
+    return select(*DEADLINE_VIEW, *extra).select_from(DEADLINES_JOINED)
+
+
 def write_deadlines(
     conn: Connection,
     case_ids: Sequence[str],
@@ -100,13 +116,14 @@ def write_deadlines(
     new: list[Mapping[str, Any]] = []
     differ: list[tuple[Any, Mapping[str, Any]]] = []
     restamp: list[Any] = []
+    current = _computations_of(conn, versions) if stored else set()
     for row in rows:
         old = stored.pop((row["case_id"], row["key"]), None) if stored else None
         if old is None:
             new.append(row)
         elif old["content_hash"] != row["content_hash"]:
             differ.append((old, row))
-        elif any(old[k] != v for k, v in versions.items()):
+        elif old["computation_id"] not in current:
             restamp.append(old["id"])
         else:
             counts.unchanged += 1
@@ -116,13 +133,69 @@ def write_deadlines(
     _archive(conn, gone, "disappeared", computed_at)
     for i in range(0, len(gone), 900):
         conn.execute(delete(t.deadlines).where(t.deadlines.c.id.in_(gone[i:i + 900])))
-    _insert(conn, new, versions, computed_at)
-    extra = {**versions, "computed_at": computed_at}
-    _update(conn, [(old["id"], {**row, **extra}) for old, row in changed + reencoded])
-    _restamp(conn, restamp, versions, computed_at)
+    if new or changed or reencoded or restamp:
+        computation = _computation(conn, versions, computed_at)
+        texts = _text_ids(conn, [r for r in new] + [row for _, row in changed + reencoded])
+        _insert(conn, new, computation, texts)
+        _update(conn, [(old["id"], row) for old, row in changed + reencoded], computation, texts)
+        _restamp(conn, restamp, computation)
     counts.inserted, counts.updated, counts.archived = len(new), len(changed), len(stored)
     counts.unchanged += len(restamp) + len(reencoded)
     return counts
+
+
+def insert_deadlines(
+    conn: Connection, rows: Sequence[Mapping[str, Any]], versions: dict[str, str], computed_at: datetime
+) -> None:
+    """Insert `rows` (from `rows.deadline_row`, none of them stored yet) as computed with `versions` at
+    `computed_at`: what `write_deadlines` does with new deadlines, without looking at the stored ones."""
+    if rows:
+        _insert(conn, rows, _computation(conn, versions, computed_at), _text_ids(conn, rows))
+
+
+def _get_or_add(conn: Connection, table: Table, values: dict[str, Any]) -> int:
+    """The id of the row of `table` holding `values`, added if absent (concurrent writers agree on one)."""
+    where = [table.c[k] == v for k, v in values.items()]
+    found = conn.execute(select(table.c.id).where(*where)).scalar()
+    if found is not None:
+        return int(found)
+    if conn.dialect.name == "postgresql":
+        conn.execute(pg_insert(table).values(values).on_conflict_do_nothing())
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
+    else:
+        conn.execute(insert(table).values(values))
+    return int(conn.execute(select(table.c.id).where(*where)).scalar_one())
+
+
+def _computation(conn: Connection, versions: dict[str, str], computed_at: datetime) -> int:
+    """The id of the computation (rule set and calendar versions, clock) the deadlines written now record."""
+    return _get_or_add(conn, t.computations, {**versions, "computed_at": computed_at})
+
+
+def _computations_of(conn: Connection, versions: dict[str, str]) -> set[int]:
+    """The ids of every computation under these versions: a deadline recorded with one of them is current."""
+    c = t.computations.c
+    query = select(c.id).where(*(c[k] == v for k, v in versions.items()))
+    return {int(i) for i in conn.execute(query).scalars()}
+
+
+def _text_ids(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[tuple[str, ...], int]:
+    """The `rule_texts` id of each distinct (obligation, anchor event, source, counting) of `rows`."""
+    wanted = {_texts(r) for r in rows}
+    if not wanted:
+        return {}
+    tx = t.rule_texts.c
+    known = {tuple(r[1:]): int(r[0]) for r in conn.execute(select(tx.id, *(tx[f] for f in TEXT_FIELDS)))}
+    for texts in wanted - known.keys():
+        known[texts] = _get_or_add(conn, t.rule_texts, dict(zip(TEXT_FIELDS, texts, strict=True)))
+    return known
+
+
+def _texts(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """The row's (obligation, anchor event, source, counting): made once by `rows.deadline_row`."""
+    texts: tuple[str, ...] | None = getattr(row, "texts", None)
+    return texts if texts is not None else tuple(row[f] for f in TEXT_FIELDS)
 
 
 def _any_stored(conn: Connection, case_ids: Sequence[str]) -> bool:
@@ -138,35 +211,44 @@ def _really_changed(
     conn: Connection, differ: list[tuple[Any, Mapping[str, Any]]]
 ) -> tuple[list[tuple[Any, Mapping[str, Any]]], list[tuple[Any, Mapping[str, Any]]]]:
     """Split rows whose content hash differs into those whose content changed and those only stored in another
-    form (an explanation written before the compact form): the latter are rewritten, not archived."""
+    form (an explanation or content hash written by an earlier ptrack): the latter are rewritten, not archived."""
     if not differ:
         return [], []
     d = t.deadlines
     full: dict[Any, Any] = {}
     ids = [old["id"] for old, _ in differ]
     for i in range(0, len(ids), 900):
-        for r in conn.execute(select(d).where(d.c.id.in_(ids[i:i + 900]))).mappings():
+        for r in conn.execute(select_deadlines().where(d.c.id.in_(ids[i:i + 900]))).mappings():
             full[r["id"]] = r
     changed = [(old, row) for old, row in differ if not same_content(full[old["id"]], row)]
     reencoded = [(old, row) for old, row in differ if same_content(full[old["id"]], row)]
     return changed, reencoded
 
 
-def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], versions: dict[str, str], at: datetime) -> None:
-    """New deadlines: rows from `rows.deadline_row` carry their stored values ready for the driver."""
+def _values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in DEADLINE_STORED)
+
+
+def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], computation: int,
+            texts: dict[tuple[str, ...], int]) -> None:
+    """New deadlines: on SQLite, rows from `rows.deadline_row` carry their stored values ready for the driver."""
     if not rows:
         return
-    if all(isinstance(r, DeadlineRowValues) for r in rows):
-        insert_stored(conn, t.deadlines, DEADLINE_STORED, [r.stored for r in rows],  # type: ignore[attr-defined]
-                      {**versions, "computed_at": at})
+    if conn.dialect.name == "sqlite" and all(isinstance(r, DeadlineRowValues) for r in rows):
+        values = [r.stored + (texts[r.texts],) for r in rows]  # type: ignore[attr-defined]
+    else:
+        values = [(*_values(r), texts[_texts(r)]) for r in rows]
+    if conn.dialect.name in ("sqlite", "postgresql"):
+        insert_stored(conn, t.deadlines, (*DEADLINE_STORED, "texts_id"), values, {"computation_id": computation})
         return
-    bulk_insert(conn, t.deadlines, [{**r, **versions, "computed_at": at} for r in rows])
+    names = (*DEADLINE_STORED, "texts_id", "computation_id")
+    conn.execute(insert(t.deadlines), [dict(zip(names, (*v, computation), strict=True)) for v in values])
 
 
 def _stored_hashes(conn: Connection, case_ids: Sequence[str]) -> dict[tuple[str, str], Any]:
-    """What is needed to decide what changed, without reading whole rows: id, hash and versions by key."""
+    """What is needed to decide what changed, without reading whole rows: id, hash and computation by key."""
     d = t.deadlines.c
-    cols = (d.id, d.case_id, d.key, d.content_hash, d.ruleset_version, d.calendar_version)
+    cols = (d.id, d.case_id, d.key, d.content_hash, d.computation_id)
     stored: dict[tuple[str, str], Any] = {}
     for i in range(0, len(case_ids), 900):
         for r in conn.execute(select(*cols).where(d.case_id.in_(case_ids[i:i + 900]))).mappings().all():
@@ -174,29 +256,50 @@ def _stored_hashes(conn: Connection, case_ids: Sequence[str]) -> dict[tuple[str,
     return stored
 
 
+_HISTORY = [c.name for c in t.deadlines.c if c.name != "id"]
+_HISTORY_DATES = [i for i, name in enumerate(_HISTORY) if isinstance(t.deadlines.c[name].type, t.DayDate)]
+
+
 def _archive(conn: Connection, ids: list[int], reason: str, now: datetime) -> None:
     """Copy the stored rows `ids` into deadline_history with the reason."""
     d = t.deadlines
+    sqlite = conn.dialect.name == "sqlite"
     for i in range(0, len(ids), 900):
-        rows = conn.execute(select(d).where(d.c.id.in_(ids[i:i + 900]))).mappings()
-        bulk_insert(conn, t.deadline_history, [
-            {**{k: v for k, v in r.items() if k != "id"}, "deadline_pk": r["id"], "reason": reason,
-             "archived_at": now}
-            for r in rows
-        ])
+        rows = conn.execute(select(d.c.id, *(d.c[c] for c in _HISTORY)).where(d.c.id.in_(ids[i:i + 900]))).all()
+        if not rows:
+            continue
+        values = [list(r) for r in rows]
+        if sqlite:  # the stored form of the dates, as `schema.DayDate` writes them
+            for v in values:
+                for j in _HISTORY_DATES:
+                    day = v[j + 1]
+                    v[j + 1] = None if day is None else day.toordinal() - t.EPOCH_ORDINAL
+        if conn.dialect.name in ("sqlite", "postgresql"):
+            insert_stored(conn, t.deadline_history, ["deadline_pk", *_HISTORY], [tuple(v) for v in values],
+                          {"reason": reason, "archived_at": now})
+        else:
+            conn.execute(insert(t.deadline_history), [
+                {"deadline_pk": r[0], **dict(zip(_HISTORY, r[1:], strict=True)), "reason": reason,
+                 "archived_at": now} for r in rows])
 
 
-def _update(conn: Connection, changes: list[tuple[int, dict[str, Any]]]) -> None:
+def _update(conn: Connection, changes: list[tuple[int, Mapping[str, Any]]], computation: int,
+            texts: dict[tuple[str, ...], int]) -> None:
     if not changes:
         return
     d = t.deadlines
-    cols = [c for c in changes[0][1] if c not in ("case_id", "key")]
-    stmt = update(d).where(d.c.id == bindparam("v_id")).values({c: bindparam(f"v_{c}") for c in cols})
-    conn.execute(stmt, [{"v_id": pk, **{f"v_{c}": row[c] for c in cols}} for pk, row in changes])
+    cols = [c for c in DEADLINE_STORED if c not in ("case_id", "key")]
+    stmt = update(d).where(d.c.id == bindparam("v_id")).values(
+        {c: bindparam(f"v_{c}") for c in (*cols, "texts_id", "computation_id")})
+    conn.execute(stmt, [
+        {"v_id": pk, **{f"v_{c}": row[c] for c in cols}, "v_texts_id": texts[_texts(row)],
+         "v_computation_id": computation}
+        for pk, row in changes
+    ])
 
 
-def _restamp(conn: Connection, ids: list[int], versions: dict[str, str], now: datetime) -> None:
-    """Same content under a new ruleset or calendar version: record the versions it was computed with."""
+def _restamp(conn: Connection, ids: list[int], computation: int) -> None:
+    """Same content under a new ruleset or calendar version: record the computation it now comes from."""
     d = t.deadlines
     for i in range(0, len(ids), 900):
-        conn.execute(update(d).where(d.c.id.in_(ids[i:i + 900])).values(**versions, computed_at=now))
+        conn.execute(update(d).where(d.c.id.in_(ids[i:i + 900])).values(computation_id=computation))

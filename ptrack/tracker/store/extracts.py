@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, bindparam, select, update
 from ptrack.tracker.importing.extract_records import Allocation, CaseDetails, CaseSystemDue
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.bulk import bulk_insert
+from ptrack.tracker.store.deadlines import select_deadlines
 from ptrack.tracker.store.extract_schema import case_system_due_dates as dues_table
 from ptrack.tracker.store.extract_schema import worker_allocations as alloc_table
 from ptrack.tracker.store.writes import LOOKUP_CHUNK, WriteCounts
@@ -125,8 +126,8 @@ def review_deadlines(conn: Connection, case_ids: Sequence[str]) -> list[dict[str
     d = t.deadlines
     out: list[dict[str, Any]] = []
     for start in range(0, len(case_ids), LOOKUP_CHUNK):
-        query = select(d).where(d.c.case_id.in_(list(case_ids[start:start + LOOKUP_CHUNK])),
-                                d.c.obligation == "cla_review").order_by(d.c.case_id, d.c.due)
+        query = select_deadlines().where(d.c.case_id.in_(list(case_ids[start:start + LOOKUP_CHUNK])),
+                                         t.rule_texts.c.obligation == "cla_review").order_by(d.c.case_id, d.c.due)
         out += [dict(r._mapping) for r in conn.execute(query)]
     return out
 

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select
 from ptrack.tracker.errors import NotFoundError
 from ptrack.tracker.model import Case, Deadline, Status, Timeline
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.deadlines import timelines_for
+from ptrack.tracker.store.deadlines import select_deadlines, timelines_for
 from ptrack.tracker.store.extracts import allocated_on
 from ptrack.tracker.store.rows import row_deadline
 
@@ -73,7 +73,7 @@ def deadline_query(
     caller drops the recorded ones allocated to someone else that day."""
     d, c = t.deadlines, t.cases
     stmt = (
-        select(d, c.c.initials, c.c.team, c.c.worker_email, c.c.manager_email, c.c.iro_email)
+        select_deadlines(c.c.initials, c.c.team, c.c.worker_email, c.c.manager_email, c.c.iro_email)
         .join(c, c.c.case_id == d.c.case_id)
         .where(d.c.anchor_date <= as_of)
     )  # no ORDER BY: it would steer the planner to the due index instead of (closed_on, due); sorted after
@@ -146,6 +146,8 @@ def batch_event_ids(conn: Connection, batch_id: int) -> dict[str, set[str]]:
 def stale_case_ids(conn: Connection, ruleset_version: str, calendar_version: str) -> list[str]:
     """Cases with any deadline computed under another rule set or calendar: what a config or calendar change
     leaves to recompute."""
-    stale = (t.deadlines.c.ruleset_version != ruleset_version) | (t.deadlines.c.calendar_version != calendar_version)
-    query = select(t.deadlines.c.case_id).where(stale).distinct().order_by(t.deadlines.c.case_id)
+    k = t.computations.c
+    other = select(k.id).where((k.ruleset_version != ruleset_version) | (k.calendar_version != calendar_version))
+    d = t.deadlines.c
+    query = select(d.case_id).where(d.computation_id.in_(other)).distinct().order_by(d.case_id)
     return [str(r[0]) for r in conn.execute(query)]

@@ -64,22 +64,31 @@ def row_event(row: Mapping[Any, Any]) -> Event:
 
 
 # -- explanations ----------------------------------------------------------------------------------------------
-# Most deadlines have one contributor (the rule that produced them, with their own due date), no notes, and skip
-# only weekends. Those are stored compactly: "~" scope "|" pack "|" the skipped days as day gaps, the first counted
-# back from the due date ("~N|england|25.1.6.1"): a Saturday or Sunday is named by its weekday. Every other
-# explanation is JSON, the form rows stored before the compact one also have; both read back to the same values.
+# Explanations are stored compactly. Most deadlines have one contributor (the rule that produced them, with their
+# own due date): "~" scope "|" pack "|" the skipped days as day gaps, the first counted back from the due date,
+# then each note after a "|" ("~N|england|25.1.6.1"): a Saturday or Sunday named by its weekday is a bare gap,
+# any other skipped day carries its name after a colon ("4:Good Friday.1.1.1:Easter Monday"). Other contributors are
+# written "*" rule "," days from the due date "," scope "," pack, ";" between them (the deadline's own rule id
+# and a zero offset left empty), then "|" the gaps and notes as above. An explanation that cannot be written so
+# (a separator in a name) is JSON, the form rows stored before the compact ones also have; all read back to the
+# same values.
 _WEEKEND = {5: "Saturday", 6: "Sunday"}
 Explanation = tuple[tuple[tuple[date, str], ...], tuple[Contributor, ...], tuple[str, ...]]
 
 
 def _explanation(d: Deadline) -> str:
     contributors = d.contributors
-    if not d.notes and len(contributors) == 1:
-        c = contributors[0]
-        if c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack:
-            gaps = _weekend_gaps(d.due, d.skipped)
-            if gaps is not None:
-                return f"~{c.scope}|{c.pack}|{gaps}"
+    if not any("|" in n for n in d.notes):
+        gaps = _gaps(d.due, d.skipped)
+        if gaps is not None:
+            notes = "".join("|" + n for n in d.notes)
+            if len(contributors) == 1:
+                c = contributors[0]
+                if c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack:
+                    return f"~{c.scope}|{c.pack}|{gaps}{notes}"
+            written = _contributors(d, contributors)
+            if written is not None:
+                return f"*{written}|{gaps}{notes}"
     return json.dumps(
         {
             "skipped": [(str(day), name) for day, name in d.skipped],
@@ -91,15 +100,29 @@ def _explanation(d: Deadline) -> str:
     )
 
 
-def _weekend_gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | None:
-    """The skipped days as gaps ("25.1.6.1"), or None unless every one is a weekend day named as such, in order."""
+_SEPARATORS = frozenset(",;|")
+
+
+def _contributors(d: Deadline, contributors: tuple[Contributor, ...]) -> str | None:
+    """The contributors as "rule,offset,scope,pack;..." or None if a separator is in one of their words."""
+    out: list[str] = []
+    due = d.due.toordinal()
+    for c in contributors:
+        if _SEPARATORS.intersection(c.rule_id + c.scope + c.pack) or not c.rule_id:
+            return None
+        offset = c.due.toordinal() - due
+        out.append(f"{'' if c.rule_id == d.rule_id else c.rule_id},{offset or ''},{c.scope},{c.pack}")
+    return ";".join(out)
+
+
+def _gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | None:
+    """The skipped days as gaps ("25.1.6.1", "4:Good Friday.1"), or None unless they are in order and every name
+    can be written (an empty name, or one with "." or "|", cannot)."""
     if not skipped:
         return ""
     gaps: list[str] = []
     previous = None
     for day, name in skipped:
-        if _WEEKEND.get(day.weekday()) != name:
-            return None
         ordinal = day.toordinal()
         if previous is None:
             gap = due.toordinal() - ordinal
@@ -107,7 +130,12 @@ def _weekend_gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | Non
             gap = ordinal - previous
             if gap <= 0:
                 return None
-        gaps.append(str(gap))
+        if _WEEKEND.get(day.weekday()) == name:
+            gaps.append(str(gap))
+        elif not name or "." in name or "|" in name:
+            return None
+        else:
+            gaps.append(f"{gap}:{name}")
         previous = ordinal
     return ".".join(gaps)
 
@@ -115,16 +143,16 @@ def _weekend_gaps(due: date, skipped: tuple[tuple[date, str], ...]) -> str | Non
 def read_explanation(text: str, rule_id: str, due: date) -> Explanation:
     """(skipped days, contributors, notes) from a stored explanation, compact or JSON."""
     if text.startswith("~"):
-        scope, pack, gaps = text[1:].split("|")
-        skipped: list[tuple[date, str]] = []
-        if gaps:
-            numbers = [int(g) for g in gaps.split(".")]
-            ordinal = due.toordinal() - numbers[0]
-            for i, gap in enumerate(numbers):
-                ordinal += gap if i else 0
-                day = date.fromordinal(ordinal)
-                skipped.append((day, _WEEKEND[day.weekday()]))
-        return tuple(skipped), (Contributor(rule_id, due, scope, pack),), ()
+        scope, pack, gaps, *notes = text[1:].split("|")
+        return _read_gaps(gaps, due), (Contributor(rule_id, due, scope, pack),), tuple(notes)
+    if text.startswith("*"):
+        written, gaps, *notes = text[1:].split("|")
+        contributors = []
+        for item in written.split(";") if written else ():
+            rid, offset, scope, pack = item.split(",")
+            day = date.fromordinal(due.toordinal() + int(offset)) if offset else due
+            contributors.append(Contributor(rid or rule_id, day, scope, pack))
+        return _read_gaps(gaps, due), tuple(contributors), tuple(notes)
     expl = json.loads(text)
     return (
         tuple((date.fromisoformat(day), name) for day, name in expl["skipped"]),
@@ -134,38 +162,67 @@ def read_explanation(text: str, rule_id: str, due: date) -> Explanation:
     )
 
 
+def _read_gaps(gaps: str, due: date) -> tuple[tuple[date, str], ...]:
+    skipped: list[tuple[date, str]] = []
+    if gaps:
+        ordinal = due.toordinal()
+        for i, item in enumerate(gaps.split(".")):
+            gap, _, name = item.partition(":")
+            ordinal += int(gap) if i else -int(gap)
+            day = date.fromordinal(ordinal)
+            skipped.append((day, name or _WEEKEND[day.weekday()]))
+    return tuple(skipped)
+
+
 class DeadlineRowValues(dict[str, Any]):
-    """A deadline row (column -> value) that also carries `stored`: its values in `DEADLINE_STORED` order as the
-    bulk insert sends them (dates as ISO text), made once while hashing, so a first write builds nothing more."""
+    """A deadline row (field -> value) that also carries `stored`: its values in `DEADLINE_STORED` order as the
+    bulk insert sends them to SQLite (dates as day numbers), made once while hashing, and `texts`: the rule's
+    words (`TEXT_FIELDS`), stored once in `rule_texts` and referenced by number."""
 
-    __slots__ = ("stored",)
+    __slots__ = ("stored", "texts")
     stored: tuple[Any, ...]
+    texts: tuple[str, str, str, str]
 
 
-DEADLINE_STORED = (*DEADLINE_FIELDS, "closed_on", "content_hash")
-_MET_AT, _CANCELLED_AT = DEADLINE_FIELDS.index("met_on"), DEADLINE_FIELDS.index("cancelled_on")  # the nullable ones
+# The deadline's words that are the same for every deadline of a rule: stored in `rule_texts`.
+TEXT_FIELDS = ("obligation", "anchor_event", "source", "counting")
+# The columns of `deadlines` a row gives directly (then `texts_id` and `computation_id` are added on writing).
+DEADLINE_STORED = (
+    "case_id", "key", "rule_id", "due", "last_working_day", "anchor_event_id", "anchor_date", "due_soon_from",
+    "met_on", "met_event_id", "cancelled_on", "cancel_reason", "explanation", "closed_on", "content_hash",
+)
+DEADLINE_DATES = ("due", "last_working_day", "anchor_date", "due_soon_from", "met_on", "cancelled_on", "closed_on")
+_EPOCH = date(1970, 1, 1).toordinal()  # schema.DayDate's day numbers
+
+
+def content_hash(texts: list[str]) -> int:
+    """64 bits (a signed BIGINT) of a digest of the deadline's fields as text."""
+    return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def deadline_row(d: Deadline) -> DeadlineRowValues:
-    """The stored columns of a deadline (status is derived on read) and `content_hash` over all of them.
-    Runs once per deadline per recompute (millions), hence the flat tuple and one string to hash."""
+    """The fields of a deadline (status is derived on read) with `content_hash` over all of them.
+    Runs once per deadline per recompute (millions), hence the flat tuples and one string to hash."""
+    explanation = _explanation(d)
     values = (
         d.case_id, d.key, d.rule_id, d.obligation, d.due, d.last_working_day, d.anchor_event, d.anchor_event_id,
         d.anchor_date, d.source, d.counting, d.due_soon_from, d.met_on, d.met_event_id, d.cancelled_on,
-        d.cancel_reason, _explanation(d),
+        d.cancel_reason, explanation,
     )
-    texts = list(map(str, values))  # str(date) is its ISO form; the hash is over these, "None" included
-    digest = hashlib.blake2b("\x1f".join(texts).encode(), digest_size=16).hexdigest()
+    digest = content_hash(list(map(str, values)))  # str(date) is its ISO form; "None" included
     met, cancelled = d.met_on, d.cancelled_on
-    if met is None:
-        texts[_MET_AT] = None  # type: ignore[call-overload]
-    if cancelled is None:
-        texts[_CANCELLED_AT] = None  # type: ignore[call-overload]
     row = DeadlineRowValues(zip(DEADLINE_FIELDS, values, strict=True))
     closed = met if cancelled is None else cancelled if met is None else min(met, cancelled)
     row["closed_on"] = closed
     row["content_hash"] = digest
-    row.stored = (*texts, None if closed is None else str(closed), digest)
+    row.texts = (d.obligation, d.anchor_event, d.source, d.counting)
+    row.stored = (
+        d.case_id, d.key, d.rule_id, d.due.toordinal() - _EPOCH, d.last_working_day.toordinal() - _EPOCH,
+        d.anchor_event_id, d.anchor_date.toordinal() - _EPOCH, d.due_soon_from.toordinal() - _EPOCH,
+        None if met is None else met.toordinal() - _EPOCH, d.met_event_id,
+        None if cancelled is None else cancelled.toordinal() - _EPOCH, d.cancel_reason, explanation,
+        None if closed is None else closed.toordinal() - _EPOCH, digest,
+    )
     return row
 
 
@@ -179,7 +236,8 @@ def same_content(stored: Mapping[str, Any], row: Mapping[str, Any]) -> bool:
 
 
 def row_deadline(row: Mapping[Any, Any], as_of: date) -> Deadline:
-    """A stored deadline, with `status` derived for `as_of`."""
+    """A stored deadline (read with its rule texts, `deadlines.DEADLINE_VIEW`), with `status` derived for
+    `as_of`."""
     skipped, contributors, notes = read_explanation(row["explanation"], row["rule_id"], row["due"])
     status = status_on(row["due"], row["due_soon_from"], row["met_on"], row["cancelled_on"], as_of)
     return Deadline(

@@ -1,12 +1,13 @@
 """The database schema (SQLAlchemy Core). Alembic's migrations in `ptrack/migrations/versions` must match it; a test
 runs autogenerate against a migrated database and expects no difference.
 
-Civil dates are DATE columns; instants are UTC (`UTCDateTime` stores them naive-UTC and returns them aware).
+Civil dates are DATE columns (a deadline's: `DayDate`, day numbers on SQLite); instants are UTC (`UTCDateTime`
+stores them naive-UTC and returns them aware).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -26,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -180,32 +181,80 @@ event_history = Table(
 )
 
 
+class DayDate(TypeDecorator[date]):
+    """A civil date that is a DATE on PostgreSQL and a day number (days since 1970-01-01, two bytes until 2059)
+    on SQLite, where a DATE would be ten bytes of ISO text. Python sees `date` objects either way, and bound
+    parameters compared with the column are converted, so queries read the same on both backends."""
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(Integer() if dialect.name == "sqlite" else Date())
+
+    def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.toordinal() - EPOCH_ORDINAL
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
+        if value is None or dialect.name != "sqlite":
+            return value  # type: ignore[no-any-return]
+        if isinstance(value, str):  # a row written before day numbers (ISO text): read it as it was
+            return date.fromisoformat(value)
+        return date.fromordinal(value + EPOCH_ORDINAL)
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+# What a deadline was computed with: each recompute's rule set and calendar versions and its clock, stored once
+# and referenced by number from each deadline it wrote.
+computations = Table(
+    "computations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ruleset_version", String(100), nullable=False),
+    Column("calendar_version", String(100), nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("ruleset_version", "calendar_version", "computed_at"),
+)
+
+# The words a rule gives its deadlines (obligation, anchor event kind, citation, counting), the same for
+# thousands of deadlines: stored once and referenced by number.
+rule_texts = Table(
+    "rule_texts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("obligation", String(64), nullable=False),
+    Column("anchor_event", String(40), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("counting", String(200), nullable=False),
+    UniqueConstraint("obligation", "anchor_event", "source", "counting"),
+)
+
+
 def _deadline_columns() -> list[Column[Any]]:
     return [
         Column("case_id", String(64), nullable=False),
         Column("key", String(300), nullable=False),
         Column("rule_id", String(64), nullable=False),
-        Column("obligation", String(64), nullable=False),
-        Column("due", Date, nullable=False),
-        Column("last_working_day", Date, nullable=False),
-        Column("anchor_event", String(40), nullable=False),
+        Column("texts_id", Integer, ForeignKey("rule_texts.id"), nullable=False),
+        Column("due", DayDate, nullable=False),
+        Column("last_working_day", DayDate, nullable=False),
         Column("anchor_event_id", String(128), nullable=False),
-        Column("anchor_date", Date, nullable=False),
-        Column("source", Text, nullable=False),
-        Column("counting", String(200), nullable=False),
-        Column("due_soon_from", Date, nullable=False),
-        Column("met_on", Date, nullable=True),
+        Column("anchor_date", DayDate, nullable=False),
+        Column("due_soon_from", DayDate, nullable=False),
+        Column("met_on", DayDate, nullable=True),
         Column("met_event_id", String(128), nullable=False, server_default=""),
-        Column("cancelled_on", Date, nullable=True),
+        Column("cancelled_on", DayDate, nullable=True),
         Column("cancel_reason", Text, nullable=False, server_default=""),
         # The earlier of met_on and cancelled_on (NULL while open): "open on D" is closed_on NULL or > D,
         # one indexable column instead of an OR over two.
-        Column("closed_on", Date, nullable=True),
-        Column("explanation", Text, nullable=False),  # JSON: skipped days, contributors, notes
-        Column("ruleset_version", String(100), nullable=False),
-        Column("calendar_version", String(100), nullable=False),
-        Column("computed_at", UTCDateTime, nullable=False),
-        Column("content_hash", String(32), nullable=False),
+        Column("closed_on", DayDate, nullable=True),
+        # skipped days, contributors, notes: compact ("~scope|pack|gaps...", rows.py) or JSON
+        Column("explanation", Text, nullable=False),
+        Column("computation_id", Integer, ForeignKey("computations.id"), nullable=False),
+        Column("content_hash", BigInteger, nullable=False),  # 64 bits of a digest of the computed content
     ]
 
 
