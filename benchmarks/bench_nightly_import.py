@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import tempfile
 import time
 from datetime import timedelta
@@ -27,6 +28,9 @@ from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.rows import event_row
 
 TARGET_SECONDS = 10.0
+# A smaller caseload for profiling (not a measurement of the target): PTRACK_BENCH_NIGHTLY_CHILDREN=20000 loads
+# 20,000 children and touches one case in 20 of them (at most 5,000).
+CHILDREN = int(os.environ.get("PTRACK_BENCH_NIGHTLY_CHILDREN", "100000"))
 HEADER = ("event_id", "case_id", "event", "date")
 
 
@@ -75,7 +79,8 @@ def run(quick: bool) -> dict[str, Any]:
 
 
 def _one_shape(quick: bool, timelines: str) -> dict[str, Any]:
-    children, per_child, touched, sample = (2_000, 19.0, 500, 50) if quick else (100_000, 19.0, 5_000, 500)
+    children, per_child, touched, sample = (2_000, 19.0, 500, 50) if quick else (
+        CHILDREN, 19.0, min(5_000, CHILDREN // 20), min(500, CHILDREN // 200))
     setup = default_setup()
     caseload_shape = shape(children, per_child, timelines)
     with sqlite_url() as url, tempfile.TemporaryDirectory() as tmp:

@@ -39,8 +39,15 @@ from ptrack.tracker.store.rows import deadline_row
 from ptrack.tracker.store.voids import StoredEvent
 
 META_LAST_IMPORT = "last_successful_import_at"
-PARALLEL_FROM_CASES = 20_000  # below this, starting worker processes costs more than it saves
+# Below this, starting worker processes costs more than it saves. A forked worker (the CLI) starts in
+# milliseconds with the rule set and calendar already loaded; one from forkserver (the daemon, which runs
+# threads) first imports ptrack and unpickles them, well under a second, against the seconds 2,000 cases take.
+PARALLEL_FROM_CASES = 2_000
 MAX_WORKERS = 2
+# Cases per job when workers share the cases: small enough that a nightly import's few thousand cases split
+# evenly over the workers (a 5,000-case recompute in 1,000-case chunks left one worker 3 chunks, the other 2),
+# never more than 1,000 (memory, transaction size), never fewer than 100 (per-chunk queries).
+CHUNK_MOST, CHUNK_LEAST, CHUNKS_PER_WORKER = 1000, 100, 8
 
 
 def import_paths(
@@ -119,7 +126,8 @@ def _report_unused(
 ) -> None:
     """List the events this file stored that no deadline uses (docs/rules.md), as located warnings."""
     with store.reading("finding the events of the import") as conn:
-        mine = q.batch_event_ids(conn, report.batch_id) if report.batch_id is not None else {}
+        mine = ({} if report.batch_id is None else
+                q.batch_event_ids(conn, report.batch_id, report.event_cases))
         if len(mine) > UNUSED_CHECK_MAX_CASES:
             report.unused_note = (f"events not used were not listed: the file touched {len(mine)} cases (more than "
                                   f"{UNUSED_CHECK_MAX_CASES}); `ptrack explain CASE` lists them per case")
@@ -150,10 +158,11 @@ def recompute(
     report = RecomputeReport(as_of, ruleset.version, calendar.version, computed_at=computed_at)
     cases = len(ids) if ids is not None else count_cases(store)
     workers = min(MAX_WORKERS, os.cpu_count() or 1) if cases >= PARALLEL_FROM_CASES else 1
-    report.workers = workers
     if store.engine.url.database in (None, "", ":memory:"):
         workers = 1  # an in-memory database is invisible to other processes
     report.workers = workers
+    spread = cases // (workers * CHUNKS_PER_WORKER)
+    chunk_size = CHUNK_MOST if workers == 1 else max(CHUNK_LEAST, min(CHUNK_MOST, spread))
     with ExitStack() as stack:
         executor: Executor | None = None
         if workers > 1:
@@ -165,7 +174,7 @@ def recompute(
         else:
             _WORKER.update(store=store, ruleset=ruleset, calendar=calendar, report=report)
         try:
-            done = recompute_cases(store, _recompute_chunk, report, ids, executor=executor)
+            done = recompute_cases(store, _recompute_chunk, report, ids, executor=executor, chunk_size=chunk_size)
         finally:
             _WORKER.clear()
     if ids is not None:

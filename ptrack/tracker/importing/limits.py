@@ -9,6 +9,7 @@ lines after it are read again as rows of their own, so one stray quote costs one
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -53,79 +54,89 @@ class _Cut(Exception):
 
 class CsvLines:
     """The physical lines of a text file opened with `newline=""`, one at a time, each at most `MAX_LINE`
-    characters (a longer one is skipped to its end, never held whole)."""
+    characters (a longer one is skipped to its end, never held whole).
+
+    `csv` pulls the lines from a generator (`lines`), which does the least it can per line: the reader counts
+    them (`line_num`), and the last `MAX_ROW_LINES` lines are kept in a bounded deque, so that a row cut short
+    can give its lines back without every line being recorded per row. A line longer than `MAX_LINE` is kept
+    as None."""
 
     def __init__(self, f: TextIO) -> None:
         self.f = f
-        self.num = 0  # physical lines handed out so far
-        self.back: list[tuple[str, bool]] = []  # lines given back, the next one last: (text, too long)
-        self.taken: list[tuple[str, bool]] = []  # the lines of the row being read
-        self.limit = MAX_ROW_LINES
+        self.num = 0  # physical lines handed out, as of the last cut or end of file (else: base + line_num)
+        self.back: list[str | None] = []  # lines given back, the next one last
+        self.recent: deque[str | None] = deque(maxlen=MAX_ROW_LINES)
+        self.limit = MAX_ROW_LINES  # lines handed out at which the row being read is cut
         self.ended = False  # the file ended while a row was being read
 
-    def __iter__(self) -> CsvLines:
-        return self
+    def lines(self, handed: int) -> Iterator[str]:
+        """The lines after the first `handed`: those given back, then the file's."""
+        back, keep, readline, num = self.back, self.recent.append, self.f.readline, handed
+        while True:
+            if num >= self.limit:
+                self.num = num
+                raise _Cut(f"unclosed quote: a quoted cell opened on this line is still open {MAX_ROW_LINES} "
+                           "lines on; the row is rejected and the lines after it are read as rows")
+            if back:
+                line = back.pop()
+            else:
+                line = readline(_READ)
+                if not line:
+                    self.num, self.ended = num, True
+                    return
+                if len(line) > MAX_LINE:
+                    while line and not line.endswith(("\n", "\r")):  # skip the rest, a block at a time
+                        line = readline(MAX_LINE)
+                    line = None
+            num += 1
+            keep(line)
+            if line is None:
+                self.num = num
+                raise _Cut(f"line {num} is longer than {MAX_LINE:,} characters")
+            yield line
 
-    def __next__(self) -> str:
-        if self.num >= self.limit:
-            raise _Cut(f"unclosed quote: a quoted cell opened on this line is still open {MAX_ROW_LINES} lines on; "
-                       "the row is rejected and the lines after it are read as rows")
-        item = self.back.pop() if self.back else self._read()
-        self.num += 1
-        self.taken.append(item)
-        if item[1]:
-            raise _Cut(f"line {self.num} is longer than {MAX_LINE:,} characters")
-        return item[0]
-
-    def _read(self) -> tuple[str, bool]:
-        line = self.f.readline(MAX_LINE + 1)
-        if not line:
-            self.ended = True
-            raise StopIteration
-        if len(line) <= MAX_LINE:
-            return line, False
-        while line and not line.endswith(("\n", "\r")):  # skip the rest of the long line, a block at a time
-            line = self.f.readline(MAX_LINE)
-        return "", True
-
-    def start_row(self) -> int:
-        """Begin a row; its first line's number."""
-        self.taken = []
-        self.limit = self.num + MAX_ROW_LINES
+    def give_back(self, start: int, handed: int) -> None:
+        """Read again the lines of the row that began at line `start` after its first (`handed` lines were
+        handed out when it was cut)."""
+        after = handed - start  # lines of the row after its first; all of them are among the recent ones
+        if after > 0:
+            recent = list(self.recent)
+            self.back.extend(reversed(recent[len(recent) - after:]))
+        self.recent.clear()
         self.ended = False
-        return self.num + 1
 
-    def give_back(self, start: int) -> None:
-        """Read again the lines of the current row after its first."""
-        self.back.extend(reversed(self.taken[1:]))
-        self.num = start
-        self.taken = []
+
+_READ = MAX_LINE + 1
 
 
 def csv_rows(lines: CsvLines, file: str) -> Iterator[tuple[int, list[str]] | Reject]:
     """(line where the row ends, cells) for each CSV row, or a `Reject` at the line a bad row starts."""
-    reader = csv.reader(lines)
+    base = 0  # lines handed out before the current reader's first
     while True:
-        start = lines.start_row()
+        reader = csv.reader(lines.lines(base))
+        end = base  # the line the last good row ended on
+        lines.limit = end + MAX_ROW_LINES
         try:
-            cells = next(reader)
-        except StopIteration:
-            if not lines.taken:
+            for cells in reader:  # the common path: a row, its last line, the next row's limit
+                if lines.ended:  # the file ended inside a quoted cell: `csv` gives what it read as a row
+                    break
+                end = base + reader.line_num
+                lines.limit = end + MAX_ROW_LINES
+                yield end, cells
+            else:
+                if lines.num <= end:  # nothing read after the last row: the end of the file
+                    return
+            handed = lines.num
+            if handed == end + 1 and lines.ended:  # the last line, without a line break, holds an odd quote
+                yield Reject(file, end + 1, "row", "unclosed quote: the file ends inside a quoted cell opened on "
+                                                   "this line")
                 return
             reason = "unclosed quote: the file ends inside a quoted cell opened on this line"
         except _Cut as exc:
-            reason = exc.reason
+            reason, handed = exc.reason, lines.num
         except csv.Error as exc:
-            reason = f"not valid CSV: {exc}"
-        else:
-            if not lines.ended:
-                yield lines.num, cells
-                continue
-            if len(lines.taken) == 1:  # the last line, without a line break, holds an odd quote
-                yield Reject(file, start, "row", "unclosed quote: the file ends inside a quoted cell opened on "
-                                                 "this line")
-                return
-            reason = "unclosed quote: the file ends inside a quoted cell opened on this line"
+            reason, handed = f"not valid CSV: {exc}", base + reader.line_num
+        start = end + 1
         yield Reject(file, start, "row", reason)
-        lines.give_back(start)
-        reader = csv.reader(lines)
+        lines.give_back(start, handed)
+        base = start

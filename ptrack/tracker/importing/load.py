@@ -108,7 +108,11 @@ class _Chunk:
             report.rows_warned += 1
         for reject in rejects:
             report.warn(reject)
-        has_events = any(isinstance(r, Event) for r in records)
+        has_events = False
+        for record in records:  # a loop, not any(<generator>): this runs for every row
+            if isinstance(record, Event):
+                has_events = True
+                break
         for record in records:
             if isinstance(record, Event):
                 self.events.append(record)
@@ -215,6 +219,7 @@ def _flush(
         written = writer.write(chunk.events, outcomes)
         report.events_created += written.loaded
         report.affected_cases |= written.affected_cases
+        report.event_cases |= written.affected_cases
         _count_event_rows(report, chunk.event_lines, outcomes)
         if seen is not None:
             seen.update(e.event_id for e in chunk.events)

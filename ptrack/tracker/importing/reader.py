@@ -64,19 +64,23 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
             if isinstance(first, Reject):
                 raise ImportFileError(f"{path}: the header row cannot be read: {first.reason}")
             header = _header(path, first[1]) if first is not None else []
+            width = len(header)
             for row in rows:
                 if isinstance(row, Reject):
                     yield row
                     continue
                 line, cells = row
+                if len(cells) == width and cells and cells[0].strip():  # the common row: no padding, not blank
+                    yield CsvRow(line, dict(zip(header, cells)))  # noqa: B905 (same length, just checked)
+                    continue
                 if not "".join(cells).strip():
                     continue
-                if len(cells) > len(header):
-                    reason = f"has {len(cells)} cells but the header has {len(header)} columns"
+                if len(cells) > width:
+                    reason = f"has {len(cells)} cells but the header has {width} columns"
                     yield Reject(name, line, "row", reason)
                     continue
-                if len(cells) < len(header):
-                    cells += [""] * (len(header) - len(cells))
+                if len(cells) < width:
+                    cells += [""] * (width - len(cells))
                 yield CsvRow(line, dict(zip(header, cells, strict=True)))
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc

@@ -52,6 +52,9 @@ class ImportReport:
     warnings: list[Reject] = field(default_factory=list)  # field problems of stored rows, the first 1,000
     last_line: int = field(default=0, repr=False)
     affected_cases: set[str] = field(default_factory=set, repr=False)
+    # The cases whose events this file wrote (new or corrected: the rows holding its batch id), so that finding
+    # them again reads those cases' events by index, not every event for the batch id.
+    event_cases: set[str] = field(default_factory=set, repr=False)
     source: str = ""  # where its events come from (`ptrack coverage`)
     events_same_as: int = 0  # events another source had already supplied: kept as provenance, stored once
     full_extract: bool = False

@@ -50,17 +50,29 @@ def record_supply(conn: Connection, source: str, kinds: Mapping[str, date], at: 
         return
     cache = _read(conn)
     if cache is None:
-        cache = {}
-        for s in live_supply(conn):
-            cache.setdefault(s.source, {})[s.kind] = {
-                "last_date": s.last_date.isoformat() if s.last_date else None,
-                "last_imported_at": s.last_imported_at.isoformat() if s.last_imported_at else None,
-            }
+        cache = _live_cache(conn)
     mine = cache.setdefault(source, {})
     for kind, last in kinds.items():
         known = _date(mine.get(kind, {}).get("last_date"))
         mine[kind] = {"last_date": max(last, known or last).isoformat(), "last_imported_at": at.isoformat()}
     set_meta(conn, {META_KEY: json.dumps(cache, sort_keys=True)})
+
+
+def ensure_supply(conn: Connection) -> None:
+    """Work out the cache from the events table if there is none: a database filled other than by imports (a
+    restore, a bulk load) would otherwise pay for the scan of every event in its next import."""
+    if _read(conn) is None:
+        set_meta(conn, {META_KEY: json.dumps(_live_cache(conn), sort_keys=True)})
+
+
+def _live_cache(conn: Connection) -> Cache:
+    cache: Cache = {}
+    for s in live_supply(conn):
+        cache.setdefault(s.source, {})[s.kind] = {
+            "last_date": s.last_date.isoformat() if s.last_date else None,
+            "last_imported_at": s.last_imported_at.isoformat() if s.last_imported_at else None,
+        }
+    return cache
 
 
 def _read(conn: Connection) -> Cache | None:

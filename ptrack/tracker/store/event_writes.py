@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ptrack.tracker.model import Event
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.bulk import bulk_insert
+from ptrack.tracker.store.bulk import bulk_insert, write_tuples
 from ptrack.tracker.store.counts import WriteCounts
 from ptrack.tracker.store.rows import event_hash
 
@@ -137,12 +137,8 @@ class EventWriter:
     def _copy_pg(self, rows: Sequence[Row]) -> None:
         if not rows:
             return
-        raw = self.conn.connection.driver_connection
-        assert raw is not None
         try:
-            with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            write_tuples(self.conn, t.events, COLUMNS, rows)
         except self.conn.dialect.loaded_dbapi.Error as exc:  # leave as SQLAlchemy's error, like every query
             raise DBAPIError(_PG_COPY, None, exc) from exc
 

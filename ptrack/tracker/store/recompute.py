@@ -5,7 +5,15 @@ reading, computing and writing of different chunks overlap. An interrupted recom
 either as before or recomputed; running it again finishes the job.
 
 The engine is injected as a function from timelines to deadline rows (`rows.deadline_row`), so the store
-never imports the rules."""
+never imports the rules.
+
+On PostgreSQL each chunk commits with `synchronous_commit = off` (no wait for the WAL flush per chunk), and the
+recompute ends with one ordinary commit, which flushes the WAL up to it and so every chunk's commit before it:
+when `recompute_cases` returns, everything it wrote is durable, as before. A server crash during the recompute
+can lose the last chunks' commits, never an earlier one alone (the WAL is replayed in order) and never part of
+one: a lost chunk loses its deadlines, its inputs digests and the clearing of its cases' stale marks together,
+so an import's marked cases stay marked and `recompute_stale` (the daemon at start, `ptrack recompute`) does
+them again; a full recompute's closing record is lost with them, so it is not taken as done either."""
 
 from __future__ import annotations
 
@@ -103,6 +111,9 @@ def recompute_cases(
             report.add(pending.popleft().result())
     while pending:
         report.add(pending.popleft().result())
+    if store.dialect == "postgresql":
+        with store.transaction("making the recompute durable") as conn:
+            conn.exec_driver_sql("SELECT txid_current()")  # an xid: the commit is a WAL record, flushed at once
     if case_ids is None:
         with store.transaction("recording the recompute") as conn:
             set_meta(conn, {
@@ -143,6 +154,8 @@ def recompute_chunk(
     skip = {case_id for case_id, _ in failed}
     versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
     with store.transaction("writing deadlines") as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # see the module's docstring
         ids = [tl.case.case_id for tl in timelines if tl.case.case_id not in skip]
         counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
         stale.clear(conn, {case_id: marks[case_id] for case_id in [*ids, *unchanged] if case_id in marks})
