@@ -115,7 +115,7 @@ def test_migration_0010_converts_stored_deadlines_in_place(db_url: str) -> None:
             h = t.deadline_history.c
             [(due, obligation, source)] = conn.execute(
                 select(h.due, t.rule_texts.c.obligation, t.rule_texts.c.source).join_from(
-                    t.deadline_history, t.rule_texts)).all()
+                    t.deadline_history, t.rule_texts, t.rule_texts.c.id == h.texts_id)).all()
         assert (due, obligation, source) == (d("2025-05-12"), "cla_review", "CPPCR 2010 reg 33(1)")
         # A recompute that finds the same content rewrites the rows in the new form: nothing archived.
         with store.transaction() as conn:

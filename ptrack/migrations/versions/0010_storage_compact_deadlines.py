@@ -77,9 +77,7 @@ def upgrade() -> None:
             if sqlite:
                 for col in DATES:
                     batch_op.alter_column(col, existing_type=sa.Date(), type_=sa.Integer())
-            batch_op.create_foreign_key(op.f(f'fk_{table}_texts_id_rule_texts'), 'rule_texts', ['texts_id'], ['id'])
-            batch_op.create_foreign_key(op.f(f'fk_{table}_computation_id_computations'), 'computations',
-                                        ['computation_id'], ['id'])
+            # No foreign keys on texts_id and computation_id (schema.py says why).
     if not sqlite:
         op.execute("ANALYZE deadlines")
 
@@ -88,8 +86,6 @@ def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(op.f(f'fk_{table}_computation_id_computations'), type_='foreignkey')
-            batch_op.drop_constraint(op.f(f'fk_{table}_texts_id_rule_texts'), type_='foreignkey')
             batch_op.add_column(sa.Column('obligation', sa.String(length=64), nullable=False, server_default=''))
             batch_op.add_column(sa.Column('anchor_event', sa.String(length=40), nullable=False, server_default=''))
             batch_op.add_column(sa.Column('source', sa.Text(), nullable=False, server_default=''))
