@@ -60,7 +60,7 @@ def disk_full_after(store: Store, rows: int) -> Iterator[None]:
 def stored(store: Store) -> list[tuple[object, ...]]:
     d = t.deadlines.c
     query = select(d.case_id, d.rule_id, d.due, d.last_working_day, d.met_on, t.rule_texts.c.anchor_event,
-                   d.anchor_date).join_from(t.deadlines, t.rule_texts)
+                   d.anchor_date).join_from(t.deadlines, t.rule_texts, t.rule_texts.c.id == d.texts_id)
     with store.reading() as conn:
         return [tuple(r) for r in conn.execute(query.order_by(d.case_id, d.rule_id, d.anchor_date))]
 
