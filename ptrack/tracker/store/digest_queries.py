@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Select, select
 
 from ptrack.tracker.model import Case, Person
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.extracts import allocated_on
+from ptrack.tracker.store.extracts import allocated_emails
 
 DigestRow = tuple[str, str, date, date, str, str, str, str]  # case, rule, due, anchor, initials, team, worker, mgr
 
@@ -36,7 +36,7 @@ def open_deadlines_until(conn: Connection, as_of: date, horizon_end: date, team:
                          ) -> Iterator[DigestRow]:
     """Deadlines open on `as_of`, visible on it and due on or before `horizon_end` (overdue ones included), under
     the worker allocated on `as_of` where a worker allocation names one in people.csv (SSDA903 SWEpisodes)."""
-    allocated = {case: email for case, (_, email) in allocated_on(conn, as_of).items() if email}
+    allocated = allocated_emails(conn, as_of)
     for still_null in (True, False):
         for row in conn.execute(_arm(as_of, horizon_end, team, still_null=still_null)):
             out = tuple(row)

@@ -177,3 +177,9 @@ def allocated_on(
     for r in conn.execute(stmt):
         out[r.case_id] = (r.sw_id, (r.email or "").lower())
     return out
+
+
+def allocated_emails(conn: Connection, day: date, cases: tuple[str, str] | None = None) -> dict[str, str]:
+    """case id -> email of the worker allocated on `day` (`allocated_on`), for the cases whose allocated worker
+    people.csv names: the person reminders go to that day instead of the case's recorded worker."""
+    return {case: email for case, (_, email) in allocated_on(conn, day, cases).items() if email}

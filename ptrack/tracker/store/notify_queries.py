@@ -13,7 +13,7 @@ from ptrack.tracker.model import status_on
 from ptrack.tracker.policy.types import Absence, OpenItem
 from ptrack.tracker.store import notify_schema as n
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.extracts import allocated_on
+from ptrack.tracker.store.extracts import allocated_emails
 
 SECOND_REVIEW_RULE = "cla_review_second"
 PERMANENCE_RULE = "permanence_plan_by_second_review"
@@ -71,7 +71,7 @@ def open_items(
     held = _second_reviews_held(conn, today, cases)
     # The worker allocated on the day (SSDA903 SWEpisodes, matched to people.csv by sw_id) wins over the
     # case's recorded worker; an allocation to a worker people.csv does not name leaves the recorded one.
-    allocated = {case: email for case, (_, email) in allocated_on(conn, today, cases).items() if email}
+    allocated = allocated_emails(conn, today, cases)
     managers: dict[tuple[str, str], str] = {}
     for r in conn.execute(stmt):
         rule = rules.get(r.rule_id)

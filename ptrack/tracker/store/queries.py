@@ -14,7 +14,7 @@ from ptrack.tracker.errors import NotFoundError
 from ptrack.tracker.model import Case, Deadline, Status, Timeline
 from ptrack.tracker.store import schema as t
 from ptrack.tracker.store.deadlines import select_deadlines, timelines_for
-from ptrack.tracker.store.extracts import allocated_on
+from ptrack.tracker.store.extracts import allocated_emails
 from ptrack.tracker.store.rows import row_deadline
 
 _OPEN = frozenset({Status.UPCOMING, Status.DUE_SOON, Status.OVERDUE})
@@ -105,8 +105,7 @@ def query_deadlines(
     wanted = {Status(s) for s in statuses} if statuses else set()
     out: list[DeadlineRow] = []
     prefilter = wanted if not untracked or Status.UNTRACKED not in wanted else set()
-    allocated = {case: email for case, (_, email) in
-                 allocated_on(conn, as_of, None if case_id is None else (case_id, case_id)).items() if email}
+    allocated = allocated_emails(conn, as_of, None if case_id is None else (case_id, case_id))
     to_worker = {case for case, email in allocated.items() if email == worker} if worker is not None else set()
     for row in conn.execute(deadline_query(as_of, case_id, team, worker, prefilter, to_worker)).mappings():
         worker_email = allocated.get(row["case_id"]) or row["worker_email"]

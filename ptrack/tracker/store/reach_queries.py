@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, or_, select
 
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.extracts import allocated_on
+from ptrack.tracker.store.extracts import allocated_emails
 
 
 class PersonChannel(NamedTuple):
@@ -51,7 +51,7 @@ def open_deadlines_missing_people(conn: Connection, today: date) -> list[CaseGap
     rows = [CaseGap(*row) for row in conn.execute(stmt)]
     if not any(not gap.worker_email for gap in rows):
         return rows
-    allocated = {case: email for case, (_, email) in allocated_on(conn, today).items() if email}
+    allocated = allocated_emails(conn, today)
     filled = [gap._replace(worker_email=allocated.get(gap.case_id, "")) if not gap.worker_email else gap
               for gap in rows]
     return [gap for gap in filled if not (gap.worker_email and gap.manager_email and gap.iro_email)]
