@@ -11,6 +11,7 @@ from hashlib import blake2b as _blake2b
 from typing import Any
 
 from ptrack.tracker.model import Contributor, Deadline, Event, status_on
+from ptrack.tracker.store.schema import EPOCH_ORDINAL
 
 DEADLINE_FIELDS = (
     "case_id", "key", "rule_id", "obligation", "due", "last_working_day", "anchor_event", "anchor_event_id",
@@ -191,8 +192,6 @@ DEADLINE_STORED = (
     "case_id", "key", "rule_id", "due", "last_working_day", "anchor_event_id", "anchor_date", "due_soon_from",
     "met_on", "met_event_id", "cancelled_on", "cancel_reason", "explanation", "closed_on", "content_hash",
 )
-DEADLINE_DATES = ("due", "last_working_day", "anchor_date", "due_soon_from", "met_on", "cancelled_on", "closed_on")
-_EPOCH = date(1970, 1, 1).toordinal()  # schema.DayDate's day numbers
 
 
 def content_hash(texts: list[str]) -> int:
@@ -217,11 +216,12 @@ def deadline_row(d: Deadline) -> DeadlineRowValues:
     row["content_hash"] = digest
     row.texts = (d.obligation, d.anchor_event, d.source, d.counting)
     row.stored = (
-        d.case_id, d.key, d.rule_id, d.due.toordinal() - _EPOCH, d.last_working_day.toordinal() - _EPOCH,
-        d.anchor_event_id, d.anchor_date.toordinal() - _EPOCH, d.due_soon_from.toordinal() - _EPOCH,
-        None if met is None else met.toordinal() - _EPOCH, d.met_event_id,
-        None if cancelled is None else cancelled.toordinal() - _EPOCH, d.cancel_reason, explanation,
-        None if closed is None else closed.toordinal() - _EPOCH, digest,
+        d.case_id, d.key, d.rule_id, d.due.toordinal() - EPOCH_ORDINAL,
+        d.last_working_day.toordinal() - EPOCH_ORDINAL, d.anchor_event_id, d.anchor_date.toordinal() - EPOCH_ORDINAL,
+        d.due_soon_from.toordinal() - EPOCH_ORDINAL,
+        None if met is None else met.toordinal() - EPOCH_ORDINAL, d.met_event_id,
+        None if cancelled is None else cancelled.toordinal() - EPOCH_ORDINAL, d.cancel_reason, explanation,
+        None if closed is None else closed.toordinal() - EPOCH_ORDINAL, digest,
     )
     return row
 
