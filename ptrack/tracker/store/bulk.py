@@ -90,6 +90,20 @@ def insert_stored(
     write_tuples(conn, table, names, [row + tail for row in rows])
 
 
+def conflict_insert(dialect: str) -> Any:
+    """The dialect's INSERT that takes ON CONFLICT clauses (PostgreSQL or SQLite). Its module is imported on
+    first use: `ptrack` starts faster."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert
+    raise ValueError(f"conflict_insert: {dialect} has no ON CONFLICT")
+
+
 def _sqlite_literal(value: str | int | None) -> str:
     if value is None:
         return "NULL"

@@ -14,12 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, Table, bindparam, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ptrack.tracker.model import Case, Event, Timeline
 from ptrack.tracker.store import schema as t
-from ptrack.tracker.store.bulk import insert_stored
+from ptrack.tracker.store.bulk import conflict_insert, insert_stored
 from ptrack.tracker.store.rows import DEADLINE_STORED, TEXT_FIELDS, DeadlineRowValues, same_content
 
 _EVENT_COLS = [t.events.c[f.name] for f in fields(Event)]
@@ -159,10 +157,8 @@ def _get_or_add(conn: Connection, table: Table, values: dict[str, Any]) -> int:
     found = conn.execute(select(table.c.id).where(*where)).scalar()
     if found is not None:
         return int(found)
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(table).values(values).on_conflict_do_nothing())
-    elif conn.dialect.name == "sqlite":
-        conn.execute(sqlite_insert(table).values(values).on_conflict_do_nothing())
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        conn.execute(conflict_insert(conn.dialect.name)(table).values(values).on_conflict_do_nothing())
     else:
         conn.execute(insert(table).values(values))
     return int(conn.execute(select(table.c.id).where(*where)).scalar_one())

@@ -14,10 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Column, Connection, String, Table, delete, func, select
 
+from ptrack.tracker.store.bulk import conflict_insert
 from ptrack.tracker.store.schema import UTCDateTime, metadata
 from ptrack.tracker.store.writes import get_meta, set_meta
 
@@ -39,7 +39,7 @@ def mark(conn: Connection, case_ids: Iterable[str], reason: str, now: datetime) 
     """Mark the cases stale (a new token for each, replacing an older mark). How many were marked."""
     ids = sorted(set(case_ids))
     token = uuid.uuid4().hex
-    insert = _upsert_insert(conn.dialect.name)
+    insert = conflict_insert(conn.dialect.name)
     for start in range(0, len(ids), CHUNK):
         rows = [{"case_id": c, "token": token, "reason": reason[:200], "marked_at": now}
                 for c in ids[start:start + CHUNK]]
@@ -48,17 +48,6 @@ def mark(conn: Connection, case_ids: Iterable[str], reason: str, now: datetime) 
             "token": stmt.excluded.token, "reason": stmt.excluded.reason, "marked_at": stmt.excluded.marked_at}),
             rows)
     return len(ids)
-
-
-def _upsert_insert(dialect: str) -> Any:
-    """The dialect's INSERT with ON CONFLICT; its module is imported on first use (`ptrack` starts faster)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert
 
 
 def tokens(conn: Connection, case_ids: Iterable[str] | None) -> dict[str, str]:
