@@ -47,6 +47,14 @@ class Ptrack:
         return r
 
 
+def drop_folder_site(where: Path) -> Ptrack:
+    """An initialised site in `where` (ptrack.toml, SQLite database) with an empty drop folder `drop/`."""
+    ptrack = Ptrack(where)
+    ptrack("init")
+    (where / "drop").mkdir()
+    return ptrack
+
+
 def write_cases(path: Path, cases: list[str]) -> Path:
     with path.open("w", newline="") as f:
         w = csv.writer(f)

@@ -11,15 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.fs_harness import FAKE_SECRET, Ptrack, everything_written, write_cases, write_events
+from tests.hostile.fs_harness import (
+    FAKE_SECRET,
+    Ptrack,
+    drop_folder_site,
+    everything_written,
+    write_cases,
+    write_events,
+)
 
 
 @pytest.fixture()
 def site(tmp_path: Path) -> Ptrack:
-    ptrack = Ptrack(tmp_path)
-    ptrack("init")
-    (tmp_path / "drop").mkdir()
-    return ptrack
+    return drop_folder_site(tmp_path)
 
 
 def stored_cases(where: Path) -> list[str]:

@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.fs_harness import Ptrack, write_cases, write_events
+from tests.hostile.fs_harness import Ptrack, drop_folder_site, write_cases, write_events
 
 EVENTS = [("E1", "C1", "looked_after_start", "2024-12-19"), ("E2", "C2", "looked_after_start", "2024-12-20")]
 
 
 @pytest.fixture()
 def site(tmp_path: Path) -> Ptrack:
-    ptrack = Ptrack(tmp_path)
-    ptrack("init")
-    (tmp_path / "drop").mkdir()
-    return ptrack
+    return drop_folder_site(tmp_path)
 
 
 def stored_events(where: Path) -> list[str]:
