@@ -24,11 +24,18 @@ from rich.text import Text
 
 from ptrack.tracker.filters import Match
 
-# markup and emoji off as a second line of defence: every printing function below passes `Text` from `safe`.
-out = Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
-if not out.is_terminal and "COLUMNS" not in os.environ:
-    out.width = 200  # piped or captured: do not squeeze tables into 80 columns
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+def consoles() -> tuple[Console, Console]:
+    """The consoles for stdout and stderr, as the environment and streams of this process make them."""
+    # markup and emoji off as a second line of defence: every printing function below passes `Text` from `safe`.
+    stdout = Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
+    if not stdout.is_terminal and "COLUMNS" not in os.environ:
+        stdout.width = 200  # piped or captured: do not squeeze tables into 80 columns
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+    return stdout, stderr
+
+
+out, err = consoles()
 # C0 and C1 control characters and the Unicode bidirectional controls (which reorder what a terminal shows).
 _BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _UNPRINTABLE = re.compile(rf"[\x00-\x1f\x7f-\x9f{_BIDI}]")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import inprocess
+
 CSV_COLUMNS = ["case_id", "rule_id", "due", "last_working_day", "status", "met_on", "anchor_event",
                "anchor_date", "source"]
 EXAMPLES = [  # SPEC §3: case, events, (rule, anchor, due, last working day)
@@ -42,18 +44,24 @@ TRAVEL = ("import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=T
 
 
 class Ptrack:
-    """Runs `ptrack` in `cwd` with a clean environment; with `clock` (ISO instant), under that clock."""
+    """Runs `ptrack` in `cwd` with a clean environment; with `clock` (ISO instant), under that clock. In the test
+    process (tests/inprocess.py: same arguments, environment, directory, output and exit code, without a second
+    of start-up per command) unless `process`: then the installed console script in a subprocess."""
 
-    def __init__(self, cwd: Path, clock: str | None = None) -> None:
+    def __init__(self, cwd: Path, clock: str | None = None, *, process: bool = False) -> None:
         self.cwd = cwd
         self.clock = clock
+        self.process = process
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PTRACK_")}
         self.env["COLUMNS"] = "200"
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [ptrack_exe()] if self.clock is None else [sys.executable, "-c", TRAVEL, self.clock]
-        r = subprocess.run([*command, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
-                           timeout=120)
+        if self.process:
+            command = [ptrack_exe()] if self.clock is None else [sys.executable, "-c", TRAVEL, self.clock]
+            r = subprocess.run([*command, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
+                               timeout=120)
+        else:
+            r = inprocess.run(args, cwd=self.cwd, env=self.env, clock=self.clock)
         if ok and r.returncode != 0:
             pytest.fail(f"ptrack {' '.join(args)} exited {r.returncode}: {r.stderr}{r.stdout}")
         return r

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import inprocess
+
 FAKE_SECRET = "hunter2-FAKE-SECRET-e3b0c442"  # planted in the environment; must never come out anywhere
 CASES_HEADER = ["case_id", "initials", "dob", "team", "worker_email", "manager_email", "iro_email"]
 EVENTS_HEADER = ["event_id", "case_id", "event", "date"]
@@ -28,8 +30,9 @@ def ptrack_exe() -> str:
 class Ptrack:
     """`ptrack ARGS` in `cwd`, with `FAKE_SECRET` in its environment (as a database password or token would be)."""
 
-    def __init__(self, cwd: Path, db_url: str | None = None) -> None:
+    def __init__(self, cwd: Path, db_url: str | None = None, *, process: bool = False) -> None:
         self.cwd = cwd
+        self.process = process  # else in the test process (tests/inprocess.py), as test_cli_commands.Ptrack
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("PTRACK_")}
         self.env.update(COLUMNS="200", SLACK_BOT_TOKEN=FAKE_SECRET, PTRACK_FAKE_PASSWORD=FAKE_SECRET)
         if db_url is not None:
@@ -40,8 +43,11 @@ class Ptrack:
             if umask is not None:
                 os.umask(umask)
 
-        r = subprocess.run([ptrack_exe(), *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
-                           timeout=120, preexec_fn=set_umask if umask is not None else None)
+        if self.process:
+            r = subprocess.run([ptrack_exe(), *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
+                               timeout=120, preexec_fn=set_umask if umask is not None else None)
+        else:
+            r = inprocess.run(args, cwd=self.cwd, env=self.env, umask=umask)
         if ok and r.returncode != 0:
             pytest.fail(f"ptrack {' '.join(args)} exited {r.returncode}: {r.stderr}{r.stdout}")
         return r

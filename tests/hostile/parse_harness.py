@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from ptrack.tracker.store import schema as t
+from tests import inprocess
 
 AS_OF = "2026-11-25"
 CASES_HEADER = "case_id,initials,dob,team,worker_email,manager_email,iro_email\n"
@@ -53,10 +54,16 @@ class Run:
         return lines[0]
 
 
-def ptrack(cwd: Path, db_url: str, *args: str, measure: bool = False, timeout: float = 300) -> Run:
+def ptrack(cwd: Path, db_url: str, *args: str, measure: bool = False, process: bool = False,
+           timeout: float = 300) -> Run:
+    """`ptrack --db URL --as-of AS_OF ARGS` in `cwd`: a subprocess when `measure` (its peak memory) or `process`,
+    else in the test process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PTRACK_")}
     env["COLUMNS"] = "200"
     command = [ptrack_exe(), "--db", db_url, "--as-of", AS_OF, *args]
+    if not measure and not process:  # in the test process (tests/inprocess.py): no second of start-up
+        r = inprocess.run(command[1:], cwd=cwd, env=env)
+        return Run(r.returncode, r.stdout, r.stderr)
     if measure:
         command = [sys.executable, "-c", _MEASURE, *command]
     r = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
