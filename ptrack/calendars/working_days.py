@@ -15,13 +15,15 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from itertools import accumulate
-from typing import NamedTuple
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, NamedTuple
 
 from ptrack.calendars.errors import CalendarCoverageError
+
+if TYPE_CHECKING:  # numpy is imported by the bulk path only: most commands never use it (a tenth of start-up)
+    import numpy as np
+    import numpy.typing as npt
 
 _EPOCH = date(1970, 1, 1).toordinal()
 
@@ -47,7 +49,6 @@ class WorkingDayCalendar:
     closure_days: frozenset[date] = frozenset()
     source: str = "custom"
     _working: list[int] = field(init=False, repr=False, compare=False)
-    _working_np: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
     _off: list[int] = field(init=False, repr=False, compare=False)  # non-working day ordinals, sorted
     _off_days: list[SkippedDay] = field(init=False, repr=False, compare=False)
     # For the engine's many single counts: the working days as dates, and for each day of the coverage how many
@@ -72,7 +73,6 @@ class WorkingDayCalendar:
             flags[o - start] = 1
         object.__setattr__(self, "_rank", list(accumulate(flags)))
         object.__setattr__(self, "_first_ordinal", start)
-        object.__setattr__(self, "_working_np", np.array([o - _EPOCH for o in working], dtype=np.int64))
         off = [
             SkippedDay(date.fromordinal(o), name)
             for o in range(start, end + 1)
@@ -181,10 +181,18 @@ class WorkingDayCalendar:
 
     # -- bulk -----------------------------------------------------------------------------------------------
 
+    @cached_property
+    def _working_np(self) -> npt.NDArray[np.int64]:
+        import numpy as np
+
+        return np.array([o - _EPOCH for o in self._working], dtype=np.int64)
+
     def add_working_days_bulk(self, anchors: npt.NDArray[np.int64], n: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Vectorised `add_working_days` over days-since-1970 integers (numpy datetime64[D] as int64).
 
         For recomputing many cases at once; same semantics and the same coverage errors as the scalar path."""
+        import numpy as np
+
         anchors = np.asarray(anchors, dtype=np.int64)
         lo = date(self.first_year, 1, 1).toordinal() - _EPOCH
         hi = date(self.last_year, 12, 31).toordinal() - _EPOCH
@@ -201,6 +209,8 @@ class WorkingDayCalendar:
 
 def to_days(dates: Iterable[date]) -> npt.NDArray[np.int64]:
     """Dates as days since 1970-01-01 (the integer form of numpy's datetime64[D])."""
+    import numpy as np
+
     return np.fromiter((d.toordinal() - _EPOCH for d in dates), dtype=np.int64)
 
 
