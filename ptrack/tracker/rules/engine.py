@@ -104,7 +104,7 @@ def _candidates(
     if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
         return
     meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
-    prefix = f"{rule.obligation}|{scope.key}|"  # of every candidate's key
+    prefix = ""  # of every candidate's key, once an anchor needs it
     stop_day = stop[0] if stop is not None else None
     for anchor in _anchors(rule, scope, ctx, done):
         if stop_day is not None and anchor.day > stop_day:
@@ -113,11 +113,15 @@ def _candidates(
             continue
         if meeting is None:
             meeting = scope.indexed(rule.met_by)
+            prefix = f"{rule.obligation}|{scope.key}|"
         yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
     """The date this rule stops in this scope, and why: the scope closing, or an `ends_when` event."""
+    leaves_care = rule.in_care and scope.within not in ("period", "placement", "adoption")
+    if not leaves_care and not rule.ends_when and rule.until_age is None:  # only the scope's own end
+        return None if scope.end is None else (scope.end, scope.end_reason)
     stops: list[tuple[date, str]] = []
     if scope.end is not None:
         stops.append((scope.end, scope.end_reason))
@@ -129,7 +133,7 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
                 stops.append((event.date, f"{label} {event.date.isoformat()}"))
                 ctx.used.add(event.event_id)
                 break
-    if rule.in_care and scope.within not in ("period", "placement", "adoption"):
+    if leaves_care:
         left = ctx.scopes.first_after("looked_after_end", start)
         if left is not None:
             stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
