@@ -18,7 +18,14 @@ from ptrack.calendars.counting import Count, Unit, add_months, count_due
 from ptrack.calendars.working_days import WorkingDayCalendar
 from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
-from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date, fails_throughout
+from ptrack.tracker.rules.conditions import (
+    Compiled,
+    Context,
+    conditions_hold,
+    eligible_16_date,
+    fails_throughout,
+    settled_by_scope,
+)
 from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
@@ -101,8 +108,11 @@ def _candidates(
 ) -> Iterator[_Candidate]:
     stop = _rule_stop(rule, scope, ctx)
     checks = rule.checks
-    if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
-        return
+    if checks:
+        if fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
+            return
+        checks = settled_by_scope(checks, scope)  # (what holds throughout the scope is not judged per anchor)
+    variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants) if rule.variants else ()
     meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
     prefix = ""  # of every candidate's key, once an anchor needs it
     stop_day = stop[0] if stop is not None else None
@@ -114,7 +124,7 @@ def _candidates(
         if meeting is None:
             meeting = scope.indexed(rule.met_by)
             prefix = f"{rule.obligation}|{scope.key}|"
-        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix)
+        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix, variants)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
@@ -254,9 +264,13 @@ def _review_after_age_anchor(
 
 def _candidate(
     rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date,
-    meeting: Found, prefix: str,
+    meeting: Found, prefix: str, variants: tuple[tuple[Compiled, Count], ...],
 ) -> _Candidate:
-    count = _count_for(rule, scope, ctx, anchor) if rule.variants else rule.count
+    count = rule.count
+    for checks, variant_count in variants:  # the first variant whose conditions hold, else the rule's count
+        if conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+            count = variant_count
+            break
     calendar, day_one = ctx.calendar, ctx.anchor_day_counts
     base = anchor.base or anchor.day
     shift = count.shift
@@ -302,13 +316,6 @@ def _candidate(
         (Contributor(rule_id, due, rule.scope, rule.pack),), notes,
     )
     return _Candidate(rule, slot, deadline)
-
-
-def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
-    for variant in rule.variants:
-        if conditions_hold(variant.checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
-            return variant.count
-    return rule.count
 
 
 def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> tuple[date, list[str]]:

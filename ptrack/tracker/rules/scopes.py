@@ -83,7 +83,7 @@ class Scope:
                 kind = e.kind
                 found = get(kind)
                 if found is None:
-                    index[kind] = Found([i], [e])
+                    index[kind] = _found(Found, ([i], [e]))  # Found([i], [e]) without NamedTuple's __new__
                 else:
                     found[0].append(i)
                     found[1].append(e)
@@ -110,6 +110,7 @@ class Found(NamedTuple):
 
 
 _NONE = Found([], [])
+_found = tuple.__new__
 
 @dataclass
 class CaseScopes:
