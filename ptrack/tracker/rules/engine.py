@@ -108,17 +108,22 @@ def _candidates(
 ) -> Iterator[_Candidate]:
     stop = _rule_stop(rule, scope, ctx)
     checks = rule.checks
-    if checks:
-        if fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
-            return
-        checks = settled_by_scope(checks, scope)  # (what holds throughout the scope is not judged per anchor)
-    variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants) if rule.variants else ()
+    if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
+        return
+    settled = False  # checks and variants reduced to what the scope does not settle, once an anchor needs them
+    variants: tuple[tuple[Compiled, Count], ...] = ()
     meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
     prefix = ""  # of every candidate's key, once an anchor needs it
     stop_day = stop[0] if stop is not None else None
     for anchor in _anchors(rule, scope, ctx, done):
         if stop_day is not None and anchor.day > stop_day:
             return
+        if not settled:
+            settled = True
+            if checks:  # what holds throughout the scope is not judged again for each anchor
+                checks = settled_by_scope(checks, scope)
+            if rule.variants:
+                variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants)
         if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
         if meeting is None:
@@ -158,16 +163,17 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
 def _anchors(
     rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]]
 ) -> Iterator[Anchor]:
-    kind, arg = rule.anchor_kind, rule.anchor_arg
-    start = scope.start_event
-    if kind in ("start", "start_then_each") and start is not None:
-        yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
-    if kind == "first":
+    kind, arg = rule.anchor_kind, rule.anchor_arg  # one kind each: the tests below are exclusive
+    if kind == "start" or kind == "start_then_each":
+        start = scope.start_event
+        if start is not None:
+            yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
+    elif kind == "first":
         for i, e in zip(*scope.indexed(arg), strict=True):
             if rule.counts(e.kind, e.subkind):
                 yield Anchor(1, e.date, e.kind, e.event_id, i, _noted(e))
                 break
-    if kind in ("each", "start_then_each"):
+    if kind == "each" or kind == "start_then_each":
         each = rule.anchor_each
         slot = 1 if (not each.isdisjoint(rule.met_by) or kind == "start_then_each") else 0
         any_subkind = rule.any_subkind
@@ -177,18 +183,18 @@ def _anchors(
                 note = e.note
                 yield Anchor(slot, e.date, e.kind, e.event_id, i,
                              (f"{e.kind} {e.date.isoformat()}: {note}",) if note else ())
-    if kind == "first_then_each":
+    elif kind == "first_then_each":
         yield from _first_then_each(rule, scope)
-    if kind == "age":
+    elif kind == "age":
         yield from _age_anchor(rule, scope, ctx)
-    if kind == "eligible_16":
+    elif kind == "eligible_16":
         day = eligible_16_date(ctx.scopes, scope)
         if day is not None:
             yield Anchor(1, day, "eligible_16", "", None,
                          ("eligible (reg 40): looked after 13 weeks since age 14 and now 16",))
-    if kind == "rule":
+    elif kind == "rule":
         yield from _rule_anchor(rule, scope, done)
-    if kind == "review_after_age":
+    elif kind == "review_after_age":
         yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
 
 
