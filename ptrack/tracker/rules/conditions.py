@@ -254,7 +254,7 @@ def _not_yet(kind: str, scope: Scope, ctx: Context, day: date) -> bool:
 def _in_first_placement_year(scope: Scope, ctx: Context, day: date, rule: Rule) -> bool:
     """Whether the visit interval of a placement's first year applies. By default the interval in force on the
     date of the last visit; with visit_interval_at_anniversary = "due_date", the one in force on its due date."""
-    placement = _placement_at(scope, ctx, day)
+    placement = scope if scope.within in _PLACEMENT_SCOPES else ctx.scopes.scope_at("placement", day)  # _placement_at
     if placement is None or placement.first_anniversary is None:
         return False
     judged = day

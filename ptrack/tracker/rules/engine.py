@@ -274,7 +274,7 @@ def _candidate(
 ) -> _Candidate:
     count = rule.count
     for checks, variant_count in variants:  # the first variant whose conditions hold, else the rule's count
-        if conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+        if not checks or conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             count = variant_count
             break
     calendar, day_one = ctx.calendar, ctx.anchor_day_counts
