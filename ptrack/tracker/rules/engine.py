@@ -81,16 +81,8 @@ def _compute(
         within = by_within.get(rule.within)
         if not within:
             continue
-        obligation = rule.obligation
         for scope in within:
-            scope_key = scope.key
-            for cand in _candidates(rule, scope, ctx, winners, as_of):
-                slot_key = (obligation, scope_key, cand.slot)
-                group = winners.get(slot_key)
-                if group is None:
-                    winners[slot_key] = [cand]
-                else:
-                    group.append(cand)
+            _candidates(rule, scope, ctx, winners, as_of)
     return [group[0].deadline if len(group) == 1 else _choose(group) for group in winners.values()], ctx
 
 
@@ -104,8 +96,10 @@ def _choose(group: list[_Candidate]) -> Deadline:
 
 
 def _candidates(
-    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], as_of: date
-) -> Iterator[_Candidate]:
+    rule: Rule, scope: Scope, ctx: Context, winners: dict[tuple[str, str, int], list[_Candidate]], as_of: date
+) -> None:
+    """The rule's candidates in the scope, each added to `winners` under the occurrence it competes for as soon
+    as it is made (a later anchor of another rule may read them: `_rule_anchor`)."""
     stop = _rule_stop(rule, scope, ctx)
     checks = rule.checks
     if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
@@ -115,7 +109,8 @@ def _candidates(
     meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
     prefix = ""  # of every candidate's key, once an anchor needs it
     stop_day = stop[0] if stop is not None else None
-    for anchor in _anchors(rule, scope, ctx, done):
+    obligation, scope_key = rule.obligation, scope.key
+    for anchor in _anchors(rule, scope, ctx, winners):
         if stop_day is not None and anchor.day > stop_day:
             return
         if not settled:
@@ -129,7 +124,13 @@ def _candidates(
         if meeting is None:
             meeting = scope.indexed(rule.met_by)
             prefix = f"{rule.obligation}|{scope.key}|"
-        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix, variants)
+        cand = _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix, variants)
+        slot_key = (obligation, scope_key, cand.slot)
+        group = winners.get(slot_key)
+        if group is None:
+            winners[slot_key] = [cand]
+        else:
+            group.append(cand)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
