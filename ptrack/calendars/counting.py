@@ -132,11 +132,7 @@ def count_due(
     if months is not None:
         return CountResult(add_months(anchor, months), ())
     if count.unit is Unit.WD:
-        n = count.n
-        if anchor_day_counts and n > 0 and calendar.is_working_day(anchor):
-            n -= 1
-        due = calendar.add_working_days(anchor, n)
-        skipped = tuple(calendar.non_working_days(anchor, due)) if due > anchor else ()
+        due, skipped = calendar.count_working_days(anchor, count.n, anchor_day_counts)
         return CountResult(due, skipped)
     raise CountingError(f"unknown unit {count.unit}")  # pragma: no cover - Unit is exhaustive
 

@@ -51,6 +51,7 @@ class WorkingDayCalendar:
     _working: list[int] = field(init=False, repr=False, compare=False)
     _off: list[int] = field(init=False, repr=False, compare=False)  # non-working day ordinals, sorted
     _off_days: list[SkippedDay] = field(init=False, repr=False, compare=False)
+    _off_tuple: tuple[SkippedDay, ...] = field(init=False, repr=False, compare=False)  # slices are tuples
     # For the engine's many single counts: the working days as dates, and for each day of the coverage how many
     # working days fall on or before it (what bisect_right over `_working` answers, looked up instead).
     _working_dates: list[date] = field(init=False, repr=False, compare=False)
@@ -79,6 +80,7 @@ class WorkingDayCalendar:
             if (name := self.name_of(date.fromordinal(o))) is not None
         ]
         object.__setattr__(self, "_off_days", off)
+        object.__setattr__(self, "_off_tuple", tuple(off))
         object.__setattr__(self, "_off", [s.day.toordinal() for s in off])
 
     # -- coverage -------------------------------------------------------------------------------------------
@@ -138,6 +140,39 @@ class WorkingDayCalendar:
         if idx < 0 or idx >= len(self._working):
             raise self._ran_off(anchor + timedelta(days=int(n * 1.4)), before_start=idx < 0)
         return self._working_dates[idx]
+
+    def count_working_days(
+        self, anchor: date, n: int, anchor_day_counts: bool = False
+    ) -> tuple[date, tuple[SkippedDay, ...]]:
+        """`add_working_days(anchor, n)` (less one if `anchor_day_counts` and the anchor is a working day) and the
+        named non-working days in (anchor, due]: a WD count, as `counting.count_due` makes it, with one coverage
+        check and no search (the engine makes one per deadline counted in working days)."""
+        if not self.first_year <= anchor.year <= self.last_year:
+            raise CalendarCoverageError(anchor, self.first_year, self.last_year)
+        offset = anchor.toordinal() - self._first_ordinal
+        rank = self._rank[offset]  # working days on or before the anchor
+        if anchor_day_counts and n > 0 and self.is_working_day(anchor):
+            n -= 1
+        idx = rank - 1 + n
+        if idx < 0 or idx >= len(self._working):
+            raise self._ran_off(anchor + timedelta(days=int(n * 1.4)), before_start=idx < 0)
+        due = self._working_dates[idx]
+        due_offset = self._working[idx] - self._first_ordinal
+        if due_offset <= offset:
+            return due, ()
+        # Non-working days on or before a day = days so far - working days so far (the due day is working day
+        # idx + 1): the slice of `_off` that bisect_right over (anchor, due] finds.
+        return due, self._off_tuple[offset + 1 - rank:due_offset - idx]
+
+    def last_and_soon(self, day: date, n: int) -> tuple[date, date]:
+        """`last_working_day(day)`, and the n-th working day before that (`add_working_days(day, -n)`), or the
+        calendar's first day if that lies before the coverage: a deadline's last working day and, counted back
+        from its due date, the day it becomes due soon. `day` must be covered."""
+        idx = self._rank[day.toordinal() - self._first_ordinal] - 1
+        if idx < 0:
+            return self.add_working_days(day, 0), self.start  # raises: no working day on or before `day`
+        back = idx - n
+        return self._working_dates[idx], self._working_dates[back] if 0 <= back < len(self._working) else self.start
 
     def _ran_off(self, estimate: date, *, before_start: bool) -> CalendarCoverageError:
         """A count whose answer lies past the coverage: name a date on the right side of it, never inside."""

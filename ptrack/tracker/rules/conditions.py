@@ -93,6 +93,23 @@ def fails_throughout(checks: Compiled, scope: Scope) -> bool:
     return False
 
 
+def settled_by_scope(checks: Compiled, scope: Scope) -> Compiled:
+    """`checks` without the conditions that the scope alone decides and that hold in it (short_break; a
+    placement's kind or intended_until_18): they are quiet (`_QUIET`) and true on every anchor date in the scope,
+    so judging them again for each anchor changes nothing. What is left is judged as before, in order."""
+    return tuple(check for check in checks if not _holds_in(check[0], check[1], scope))
+
+
+def _holds_in(judge: Judge, expected: Any, scope: Scope) -> bool:
+    if judge is _short_break:
+        return scope.short_break is bool(expected)
+    if judge is _placement_kind and scope.within in _PLACEMENT_SCOPES:
+        return scope.placement_kind in (expected if isinstance(expected, list) else [expected])
+    if judge is _intended_until_18 and scope.within in _PLACEMENT_SCOPES:
+        return scope.intended_until_18 is bool(expected)
+    return False
+
+
 def _fails_in(judge: Judge, expected: Any, scope: Scope) -> bool:
     if judge is _short_break:
         return scope.short_break is not bool(expected)
@@ -237,7 +254,7 @@ def _not_yet(kind: str, scope: Scope, ctx: Context, day: date) -> bool:
 def _in_first_placement_year(scope: Scope, ctx: Context, day: date, rule: Rule) -> bool:
     """Whether the visit interval of a placement's first year applies. By default the interval in force on the
     date of the last visit; with visit_interval_at_anniversary = "due_date", the one in force on its due date."""
-    placement = _placement_at(scope, ctx, day)
+    placement = scope if scope.within in _PLACEMENT_SCOPES else ctx.scopes.scope_at("placement", day)  # _placement_at
     if placement is None or placement.first_anniversary is None:
         return False
     judged = day

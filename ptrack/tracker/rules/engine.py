@@ -9,19 +9,27 @@ No clock, database or I/O here.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ptrack.calendars.counting import Count, Unit, add_months, count_due
-from ptrack.calendars.errors import CalendarCoverageError
 from ptrack.calendars.working_days import WorkingDayCalendar
 from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
-from ptrack.tracker.rules.conditions import Context, conditions_hold, eligible_16_date, fails_throughout
+from ptrack.tracker.rules.conditions import (
+    Compiled,
+    Context,
+    conditions_hold,
+    eligible_16_date,
+    fails_throughout,
+    settled_by_scope,
+)
 from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
+
+_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(slots=True)  # built per anchor in the hot path; never changed after
@@ -68,11 +76,14 @@ def _compute(
     scopes = build_scopes(timeline, as_of, bool(settings["extra_review_counts_as_second"]), gap)
     ctx = Context(scopes, calendar, settings)
     winners: dict[tuple[str, str, int], list[_Candidate]] = {}
+    by_within = scopes.by_within
     for rule in ruleset.ordered:
-        for scope in scopes.by_within.get(rule.within, []):
-            for cand in _candidates(rule, scope, ctx, winners, as_of):
-                winners.setdefault((rule.obligation, scope.key, cand.slot), []).append(cand)
-    return [_choose(group) for group in winners.values()], ctx
+        within = by_within.get(rule.within)
+        if not within:
+            continue
+        for scope in within:
+            _candidates(rule, scope, ctx, winners, as_of)
+    return [group[0].deadline if len(group) == 1 else _choose(group) for group in winners.values()], ctx
 
 
 def _choose(group: list[_Candidate]) -> Deadline:
@@ -85,25 +96,48 @@ def _choose(group: list[_Candidate]) -> Deadline:
 
 
 def _candidates(
-    rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]], as_of: date
-) -> Iterator[_Candidate]:
+    rule: Rule, scope: Scope, ctx: Context, winners: dict[tuple[str, str, int], list[_Candidate]], as_of: date
+) -> None:
+    """The rule's candidates in the scope, each added to `winners` under the occurrence it competes for as soon
+    as it is made (a later anchor of another rule may read them: `_rule_anchor`)."""
     stop = _rule_stop(rule, scope, ctx)
     checks = rule.checks
     if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
         return
+    settled = False  # checks and variants reduced to what the scope does not settle, once an anchor needs them
+    variants: tuple[tuple[Compiled, Count], ...] = ()
     meeting: Found | None = None  # the scope's events that can meet the rule, once an anchor needs them
-    for anchor in _anchors(rule, scope, ctx, done):
-        if stop is not None and anchor.day > stop[0]:
+    prefix = ""  # of every candidate's key, once an anchor needs it
+    stop_day = stop[0] if stop is not None else None
+    obligation, scope_key = rule.obligation, scope.key
+    for anchor in _anchors(rule, scope, ctx, winners):
+        if stop_day is not None and anchor.day > stop_day:
             return
+        if not settled:
+            settled = True
+            if checks:  # what holds throughout the scope is not judged again for each anchor
+                checks = settled_by_scope(checks, scope)
+            if rule.variants:
+                variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants)
         if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
         if meeting is None:
             meeting = scope.indexed(rule.met_by)
-        yield _candidate(rule, scope, ctx, anchor, stop, as_of, meeting)
+            prefix = f"{rule.obligation}|{scope.key}|"
+        cand = _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix, variants)
+        slot_key = (obligation, scope_key, cand.slot)
+        group = winners.get(slot_key)
+        if group is None:
+            winners[slot_key] = [cand]
+        else:
+            group.append(cand)
 
 
 def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | None:
     """The date this rule stops in this scope, and why: the scope closing, or an `ends_when` event."""
+    leaves_care = rule.in_care and scope.within not in ("period", "placement", "adoption")
+    if not leaves_care and not rule.ends_when and rule.until_age is None:  # only the scope's own end
+        return None if scope.end is None else (scope.end, scope.end_reason)
     stops: list[tuple[date, str]] = []
     if scope.end is not None:
         stops.append((scope.end, scope.end_reason))
@@ -115,7 +149,7 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
                 stops.append((event.date, f"{label} {event.date.isoformat()}"))
                 ctx.used.add(event.event_id)
                 break
-    if rule.in_care and scope.within not in ("period", "placement", "adoption"):
+    if leaves_care:
         left = ctx.scopes.first_after("looked_after_end", start)
         if left is not None:
             stops.append((left.date, f"left care (looked_after_end {left.date.isoformat()})"))
@@ -130,34 +164,38 @@ def _rule_stop(rule: Rule, scope: Scope, ctx: Context) -> tuple[date, str] | Non
 def _anchors(
     rule: Rule, scope: Scope, ctx: Context, done: Mapping[tuple[str, str, int], list[_Candidate]]
 ) -> Iterator[Anchor]:
-    kind, arg = rule.anchor_kind, rule.anchor_arg
-    start = scope.start_event
-    if kind in ("start", "start_then_each") and start is not None:
-        yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
-    if kind == "first":
+    kind, arg = rule.anchor_kind, rule.anchor_arg  # one kind each: the tests below are exclusive
+    if kind == "start" or kind == "start_then_each":
+        start = scope.start_event
+        if start is not None:
+            yield Anchor(1, start.date, start.kind, start.event_id, -1, _noted(start))
+    elif kind == "first":
         for i, e in zip(*scope.indexed(arg), strict=True):
             if rule.counts(e.kind, e.subkind):
                 yield Anchor(1, e.date, e.kind, e.event_id, i, _noted(e))
                 break
-    if kind in ("each", "start_then_each"):
+    if kind == "each" or kind == "start_then_each":
         each = rule.anchor_each
         slot = 1 if (not each.isdisjoint(rule.met_by) or kind == "start_then_each") else 0
+        any_subkind = rule.any_subkind
         for i, e in zip(*scope.indexed(each), strict=True):
-            if rule.counts(e.kind, e.subkind):
+            if any_subkind or rule.counts(e.kind, e.subkind):
                 slot += 1
-                yield Anchor(slot, e.date, e.kind, e.event_id, i, _noted(e))
-    if kind == "first_then_each":
+                note = e.note
+                yield Anchor(slot, e.date, e.kind, e.event_id, i,
+                             (f"{e.kind} {e.date.isoformat()}: {note}",) if note else ())
+    elif kind == "first_then_each":
         yield from _first_then_each(rule, scope)
-    if kind == "age":
+    elif kind == "age":
         yield from _age_anchor(rule, scope, ctx)
-    if kind == "eligible_16":
+    elif kind == "eligible_16":
         day = eligible_16_date(ctx.scopes, scope)
         if day is not None:
             yield Anchor(1, day, "eligible_16", "", None,
                          ("eligible (reg 40): looked after 13 weeks since age 14 and now 16",))
-    if kind == "rule":
+    elif kind == "rule":
         yield from _rule_anchor(rule, scope, done)
-    if kind == "review_after_age":
+    elif kind == "review_after_age":
         yield from _review_after_age_anchor(rule, scope, ctx, done, int(arg))
 
 
@@ -233,62 +271,58 @@ def _review_after_age_anchor(
 
 def _candidate(
     rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date,
-    meeting: Found,
+    meeting: Found, prefix: str, variants: tuple[tuple[Compiled, Count], ...],
 ) -> _Candidate:
-    count = _count_for(rule, scope, ctx, anchor) if rule.variants else rule.count
+    count = rule.count
+    for checks, variant_count in variants:  # the first variant whose conditions hold, else the rule's count
+        if not checks or conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+            count = variant_count
+            break
     calendar, day_one = ctx.calendar, ctx.anchor_day_counts
-    result = count_due(calendar, anchor.count_from, count, anchor_day_counts=day_one)
-    due, notes = result.due, list(anchor.notes)
+    base = anchor.base or anchor.day
+    shift = count.shift
+    skipped: tuple[tuple[date, str], ...]
+    if shift is not None and count.n >= 0:  # what count_due answers for a fixed number of days
+        due, skipped = base + shift, ()
+    else:
+        due, skipped = count_due(calendar, base, count, anchor_day_counts=day_one)
+    notes = anchor.notes
     if day_one and count.unit is Unit.CD and count.n > 0:
-        due -= timedelta(days=1)
-        notes.append("the anchor day counts as day 1 (setting anchor_day_counts)")
+        due -= _ONE_DAY
+        notes += ("the anchor day counts as day 1 (setting anchor_day_counts)",)
     if rule.extended_by is not None:
         due, ext_notes = _extend(rule, scope, ctx, anchor, due)
-        notes += ext_notes
+        notes += tuple(ext_notes)
     met = _met_event(rule, scope, ctx, anchor, due, meeting)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
         cancelled_on, reason = stop
-    soon = count_due(calendar, anchor.day, rule.soon).due if rule.soon else _soon(ctx, due)
-    last_working_day = due
-    if calendar.covers(due):
-        last_working_day = calendar.last_working_day(due)
-    else:  # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
-        notes.append(f"last working day not known: {due.year} is beyond the calendar's coverage "
-                     f"({calendar.first_year}-{calendar.last_year})")
-    met_on = met.date if met else None
+    covered = calendar.first_year <= due.year <= calendar.last_year
+    if rule.soon:
+        soon = count_due(calendar, anchor.day, rule.soon).due
+        last_working_day = calendar.last_working_day(due) if covered else due
+    elif covered:  # due soon from n working days before the due date (or the calendar's first day)
+        last_working_day, soon = calendar.last_and_soon(due, ctx.soon_working_days)
+    else:
+        last_working_day = soon = due
+    if not covered:
+        # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
+        notes += (f"last working day not known: {due.year} is beyond the calendar's coverage "
+                  f"({calendar.first_year}-{calendar.last_year})",)
+    if met is None:
+        met_on, met_event_id = None, ""
+    else:
+        met_on, met_event_id = met.date, met.event_id
+    rule_id, slot = rule.rule_id, anchor.slot
     deadline = Deadline(
-        key=f"{rule.obligation}|{scope.key}|{anchor.slot}", case_id=ctx.case_id,
-        rule_id=rule.rule_id, obligation=rule.obligation, due=due,
-        last_working_day=last_working_day,
-        status=status_on(due, soon, met_on, cancelled_on, as_of),
-        anchor_event=anchor.event_kind, anchor_event_id=anchor.event_id, anchor_date=anchor.day,
-        source=rule.citation, counting=anchor.counting or count.words, due_soon_from=min(soon, due),
-        met_on=met_on, met_event_id=met.event_id if met else "",
-        cancelled_on=cancelled_on, cancel_reason=reason,
-        skipped=result.skipped, notes=tuple(notes),
-        contributors=(Contributor(rule.rule_id, due, rule.scope, rule.pack),),
+        prefix + str(slot), ctx.case_id, rule_id, rule.obligation, due, last_working_day,
+        status_on(due, soon, met_on, cancelled_on, as_of),
+        anchor.event_kind, anchor.event_id, anchor.day, rule.citation, anchor.counting or count.words,
+        soon if soon < due else due, met_on, met_event_id, cancelled_on, reason, skipped,
+        (Contributor(rule_id, due, rule.scope, rule.pack),), notes,
     )
-    return _Candidate(rule, anchor.slot, deadline)
-
-
-def _count_for(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor) -> Count:
-    for variant in rule.variants:
-        if conditions_hold(variant.checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
-            return variant.count
-    return rule.count
-
-
-def _soon(ctx: Context, due: date) -> date:
-    if not ctx.calendar.covers(due):
-        return due
-    try:
-        return ctx.calendar.add_working_days(due, -ctx.soon_working_days)
-    except CalendarCoverageError:
-        # Due within n working days of the calendar's first day: "due soon" from that day (nothing earlier can
-        # be counted, and warning early is the safe side).
-        return ctx.calendar.start
+    return _Candidate(rule, slot, deadline)
 
 
 def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> tuple[date, list[str]]:
@@ -323,6 +357,22 @@ def _met_event(
     start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
     the placement began). `meeting`: the scope's events of the kinds that meet the rule."""
     mode = rule.met_from
+    if mode == "anchor":
+        window = anchor.day
+        positions, events = meeting
+        position = anchor.position
+        start = 0 if position is None or position < 0 else bisect_right(positions, position)
+        if rule.any_subkind:
+            for i in range(start, len(events)):
+                event = events[i]
+                if event.date >= window:
+                    return event
+            return None
+        for i in range(start, len(events)):
+            event = events[i]
+            if event.date >= window and rule.counts(event.kind, event.subkind):
+                return event
+        return None
     if mode.startswith("lookback:"):
         window = due - timedelta(days=int(mode.split(":", 1)[1]))
         return next(

@@ -140,6 +140,7 @@ class Rule:
     anchor_each: frozenset[str] = field(init=False)  # each / start_then_each / first_then_each: the chain's kinds
     anchor_kinds: frozenset[str] = field(init=False, repr=False, compare=False)  # first_then_each: both of them
     checks: Compiled = field(init=False, repr=False, compare=False)  # `applies_when`, compiled
+    any_subkind: bool = field(init=False, repr=False, compare=False)  # no `subkinds`: `counts` is always true
 
     def __post_init__(self) -> None:
         kind, _, arg = self.anchor.partition(":")
@@ -152,6 +153,7 @@ class Rule:
         object.__setattr__(self, "anchor_each", frozenset(each.split("|")))
         object.__setattr__(self, "anchor_kinds", self.anchor_each | {first})
         object.__setattr__(self, "checks", compile_conditions(self.applies_when))
+        object.__setattr__(self, "any_subkind", not self.subkinds)
 
     def counts(self, event_kind: str, event_subkind: str) -> bool:
         """Whether an anchor or meeting event counts for the rule: `subkinds` filters the events whose `kind`

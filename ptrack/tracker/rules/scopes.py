@@ -78,13 +78,15 @@ class Scope:
         index = self._index
         if index is None:
             index = {}
+            get = index.get
             for i, e in enumerate(self.events):
-                found = index.get(e.kind)
+                kind = e.kind
+                found = get(kind)
                 if found is None:
-                    index[e.kind] = Found([i], [e])
+                    index[kind] = _found(Found, ([i], [e]))  # Found([i], [e]) without NamedTuple's __new__
                 else:
-                    found.positions.append(i)
-                    found.events.append(e)
+                    found[0].append(i)
+                    found[1].append(e)
             self._index = index
         found = index.get(kinds)
         if found is None:
@@ -108,6 +110,7 @@ class Found(NamedTuple):
 
 
 _NONE = Found([], [])
+_found = tuple.__new__
 
 @dataclass
 class CaseScopes:
@@ -161,12 +164,11 @@ def build_scopes(
 ) -> CaseScopes:
     """Cut the timeline into scopes, ignoring events after `as_of` (except planned ones). Same-day changes
     follow docs/rules.md: an end and a start on one day, in any row order, end the old scope and open a new one."""
-    events = [
-        e for e in timeline.events
-        if known_on(e, as_of)
-        and (count_additional_reviews or not (e.kind == "review_held" and e.subkind == "additional"))
-    ]
-    events.sort(key=lambda e: (e.date, event_order(e)))
+    events = [e for e in timeline.events if e.date <= as_of or e.kind in SCHEDULED_KINDS]  # known_on, inlined
+    if not count_additional_reviews:
+        events = [e for e in events if not (e.kind == "review_held" and e.subkind == "additional")]
+    order = _ORDER.get
+    events.sort(key=lambda e: (e.date, order(e.kind, 5)))  # (date, event_order)
     days = [_Day(list(group)) for _, group in groupby(events, key=lambda e: e.date)]
     ignored: dict[str, str] = {}
     placements = _spans(days, "placement", {"placement_start"},
