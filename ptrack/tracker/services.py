@@ -88,8 +88,9 @@ def import_paths(
     reports: list[ImportReport] = []
     succeeded = False
     try:
-        for path, file_format in planned:
-            reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
+        with _few_collections():  # loading allocates millions of short-lived rows and events, as a recompute does
+            for path, file_format in planned:
+                reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
         succeeded = True
     finally:
         if not dry_run and reports:

@@ -257,6 +257,16 @@ def _write_records(conn: Connection, chunk: _Chunk, writer: EventWriter, batch_i
 
 def _count_event_rows(report: ImportReport, lines: list[int], outcomes: list[str]) -> None:
     """A row with events is corrected if any of its events was, loaded if any was new, else unchanged."""
+    if len(set(outcomes)) == 1:  # the common chunk: every event new (or every one unchanged), so every row is
+        rows = len(set(lines) - {0})
+        outcome = outcomes[0]
+        if outcome == "corrected":
+            report.rows_corrected += rows
+        elif outcome == "loaded":
+            report.rows_loaded += rows
+        else:
+            report.rows_unchanged += rows
+        return
     state: dict[int, str] = {}
     for line, outcome in zip(lines, outcomes, strict=True):
         if line:
