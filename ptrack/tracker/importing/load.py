@@ -257,7 +257,7 @@ def _write_records(conn: Connection, chunk: _Chunk, writer: EventWriter, batch_i
 
 def _count_event_rows(report: ImportReport, lines: list[int], outcomes: list[str]) -> None:
     """A row with events is corrected if any of its events was, loaded if any was new, else unchanged."""
-    if len(set(outcomes)) == 1:  # the common chunk: every event new (or every one unchanged), so every row is
+    if len(set(outcomes)) == 1:  # the common chunk: every event new (or all unchanged), and so is every row
         rows = len(set(lines) - {0})
         outcome = outcomes[0]
         if outcome == "corrected":
