@@ -35,6 +35,7 @@ from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import queries as q
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.engine import create_store_engine
+from ptrack.tracker.store.event_writes import batch_case_count
 from ptrack.tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
 from ptrack.tracker.store.rows import deadline_row
 from ptrack.tracker.store.voids import StoredEvent
@@ -87,8 +88,9 @@ def import_paths(
     reports: list[ImportReport] = []
     succeeded = False
     try:
-        for path, file_format in planned:
-            reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
+        with _few_collections():  # loading allocates millions of short-lived rows and events, as a recompute does
+            for path, file_format in planned:
+                reports.append(import_file(store, path, file_format, ctx, dry_run=dry_run))
         succeeded = True
     finally:
         if not dry_run and reports:
@@ -129,10 +131,16 @@ def _report_unused(
 ) -> None:
     """List the events this file stored that no deadline uses (docs/rules.md), as located warnings."""
     with store.reading("finding the events of the import") as conn:
-        mine = ({} if report.batch_id is None else
-                q.batch_event_ids(conn, report.batch_id, report.event_cases))
-        if len(mine) > UNUSED_CHECK_MAX_CASES:
-            report.unused_note = (f"events not used were not listed: the file touched {len(mine)} cases (more than "
+        if report.batch_id is None:
+            return
+        # Counted in SQL first when the file may have touched too many cases: its events are not read back.
+        touched = (batch_case_count(conn, report.batch_id, report.event_cases)
+                   if len(report.event_cases) > UNUSED_CHECK_MAX_CASES else 0)
+        mine = {} if touched > UNUSED_CHECK_MAX_CASES else q.batch_event_ids(conn, report.batch_id,
+                                                                             report.event_cases)
+        touched = max(touched, len(mine))
+        if touched > UNUSED_CHECK_MAX_CASES:
+            report.unused_note = (f"events not used were not listed: the file touched {touched} cases (more than "
                                   f"{UNUSED_CHECK_MAX_CASES}); `ptrack explain CASE` lists them per case")
             return
         timelines = [q.case_timeline(conn, case_id) for case_id in sorted(mine)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 from ptrack.tracker.importing.fields import (
+    FieldError,
     parse_choice,
     parse_date,
     parse_email,
@@ -16,7 +19,9 @@ from ptrack.tracker.importing.fields import (
     parse_weeks,
     parse_yes_no,
 )
-from ptrack.tracker.importing.formats import Context, CsvFormat, RowError, cell
+from ptrack.tracker.importing.formats import Context, CsvFormat, Record, RowError, cell
+from ptrack.tracker.importing.reader import read_cells
+from ptrack.tracker.importing.report import Reject
 from ptrack.tracker.model import (
     EVENT_KINDS,
     EVENT_SUBKINDS,
@@ -128,6 +133,143 @@ def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str
         raise RowError(date_column, f"{when.isoformat()} is before the child's date of birth {dob.isoformat()}")
 
 
+_MISS: Any = object()
+
+
+def _fast_event_parser(header: Sequence[str], ctx: Context) -> Callable[[list[str]], Event | None]:
+    """`parse_event` for the rows of one events.csv, by position: the Event it would give, or None when the row
+    is anything but plainly valid (the caller then runs `parse_event`, which names the field at fault). A cell
+    of few distinct values (event, date, placement kind...) is parsed once per distinct text: the values it gave
+    are remembered, the texts it rejected are not."""
+    col = {name: i for i, name in enumerate(header)}  # a repeated column: the last, as `dict(zip(...))` keeps
+    if not EVENTS.required <= col.keys():
+        return lambda cells: None
+    blank = len(header)  # a column the file lacks reads the "" appended to each row
+    i_case, i_kind, i_date = col["case_id"], col["event"], col["date"]
+    i_id, i_place, i_18, i_sub, i_weeks, i_short, i_note = (
+        col.get(c, blank) for c in ("event_id", "placement_kind", "intended_until_18", "kind", "weeks",
+                                    "short_break", "note"))
+    today, earliest, dobs = ctx.today, ctx.earliest, ctx.dobs
+    kinds: dict[str, str] = {}
+    days: dict[str, date] = {}
+    places: dict[str, str] = {"": ""}
+    yes_no: dict[str, bool | None] = {"": None}
+    subkinds: dict[tuple[str, str], str] = {}
+    weeks_of: dict[tuple[str, str], int | None] = {}
+
+    def parse(cells: list[str]) -> Event | None:
+        cells.append("")
+        case_id = cells[i_case].strip()
+        if not case_id or len(case_id) > 64 or "\ufffd" in case_id or "\x00" in case_id:
+            return None
+        raw = cells[i_kind]
+        kind = kinds.get(raw)
+        if kind is None:
+            try:
+                kind = kinds[raw] = _CHOICE_EVENT_REQUIRED(raw)
+            except FieldError:
+                return None
+        raw = cells[i_date]
+        when = days.get(raw)
+        if when is None:
+            try:
+                when = days[raw] = parse_date(raw)
+            except FieldError:
+                return None
+        if when > today or when < earliest:
+            return None
+        dob = dobs.get(case_id, _MISS)
+        if dob is _MISS or (dob is not None and when < dob):
+            return None
+        event_id = cells[i_id]
+        if event_id:
+            event_id = event_id.strip()
+            if len(event_id) > 128 or "\ufffd" in event_id or "\x00" in event_id:
+                return None
+        raw = cells[i_place]
+        placement = places.get(raw)
+        if placement is None:
+            try:
+                placement = places[raw] = _CHOICE_PLACEMENT(raw)
+            except FieldError:
+                return None
+        raw = cells[i_18]
+        until_18 = yes_no.get(raw, _MISS)
+        if until_18 is _MISS:
+            try:
+                until_18 = yes_no[raw] = parse_yes_no(raw)
+            except FieldError:
+                return None
+        raw = cells[i_sub]
+        if raw or kind == "permanence_achieved":
+            subkind = subkinds.get((kind, raw))
+            if subkind is None:
+                try:
+                    subkind = subkinds[kind, raw] = _subkind({"kind": raw}, kind)
+                except RowError:
+                    return None
+        else:
+            subkind = ""
+        raw = cells[i_weeks]
+        weeks = None
+        if raw:
+            weeks = weeks_of.get((kind, raw), _MISS)
+            if weeks is _MISS:
+                try:
+                    weeks = weeks_of[kind, raw] = parse_weeks(raw, most=MAX_EXTENSION_WEEKS.get(kind, 52))
+                except FieldError:
+                    return None
+        raw = cells[i_short]
+        short_break = False
+        if raw:
+            short = yes_no.get(raw, _MISS)
+            if short is _MISS:
+                try:
+                    short = yes_no[raw] = parse_yes_no(raw)
+                except FieldError:
+                    return None
+            short_break = bool(short)
+        short_break = short_break or (kind == "looked_after_start" and subkind == "short_breaks")
+        note = cells[i_note]
+        if note:
+            try:
+                note = parse_text(note, 2000)
+            except FieldError:
+                return None
+        event = Event(event_id, case_id, kind, when, placement, until_18, subkind, weeks, short_break, note)
+        if not event_id:
+            event.event_id = generated_event_id(event)
+        return event
+
+    return parse
+
+
+@dataclass(frozen=True)
+class EventsCsvFormat(CsvFormat):
+    """events.csv: its rows are read by position (`_fast_event_parser`), a row that is not plainly valid through
+    `parse` (`parse_event`), which gives the same event or the reject naming the field."""
+
+    def records(self, path: Path, ctx: Context) -> Iterator[tuple[int, Record] | Reject]:
+        file, parse = path.name, self.parse
+        header: list[str] = []
+        fast: Callable[[list[str]], Event | None] | None = None
+        for row in read_cells(path, header):
+            if isinstance(row, Reject):
+                yield row
+                continue
+            if fast is None:
+                fast = _fast_event_parser(header, ctx)
+            line, cells = row
+            event = fast(cells)
+            if event is not None:
+                yield line, event
+                continue
+            try:
+                yield line, parse(dict(zip(header, cells)), ctx)  # noqa: B905 (cells: the header's, and one "")
+            except RowError as exc:
+                yield Reject(file, line, exc.column, exc.reason)
+
+
 CASES = CsvFormat("cases", "cases", frozenset({"case_id", "dob"}), parse_case)
 PEOPLE = CsvFormat("people", "people", frozenset({"email", "role"}), parse_person)
-EVENTS = CsvFormat("events", "events", frozenset({"case_id", "event", "date"}), parse_event)
+EVENTS = EventsCsvFormat("events", "events", frozenset({"case_id", "event", "date"}), parse_event)

@@ -17,6 +17,7 @@ from ptrack.tracker.importing.reader import file_sha256
 from ptrack.tracker.importing.report import MAX_REJECTS_KEPT, ImportReport, Reject
 from ptrack.tracker.model import Case, Event, Person
 from ptrack.tracker.store import Store, WriteCounts, extracts, facts, stale, voids
+from ptrack.tracker.store import coverage_queries as cq
 from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.event_writes import EventWriter
 
@@ -136,6 +137,8 @@ def _load_records(
     conn: Connection, path: Path, fmt: FileFormat, ctx: Context, report: ImportReport, batch_id: int | None
 ) -> None:
     writer = EventWriter(conn, fmt.source, batch_id, ctx.instant)
+    if batch_id is not None and fmt.target == "events":  # a first import: merged into, not counted after
+        cq.start_supply(conn)
     report.full_extract = ctx.is_full_extract(path, fmt.name) and fmt.target == "events"
     seen: set[str] | None = set() if report.full_extract else None
     chunk = _Chunk()
@@ -159,6 +162,8 @@ def _load_records(
         w.refresh_statistics(conn, fmt.target)
     if batch_id is not None:  # with the events, in their transaction: a crash before the recompute is seen
         stale.mark(conn, report.affected_cases, f"import {path.name}", ctx.instant)
+        if report.event_kinds:  # what the sources supplied, as stored (the import records it again at its end)
+            cq.record_supply(conn, fmt.source, report.event_kinds, ctx.instant)
 
 
 def _rows(items: Iterable[tuple[int, Record] | Reject]) -> Iterator[tuple[int, list[Record], list[Reject]]]:
@@ -252,6 +257,16 @@ def _write_records(conn: Connection, chunk: _Chunk, writer: EventWriter, batch_i
 
 def _count_event_rows(report: ImportReport, lines: list[int], outcomes: list[str]) -> None:
     """A row with events is corrected if any of its events was, loaded if any was new, else unchanged."""
+    if len(set(outcomes)) == 1:  # the common chunk: every event new (or all unchanged), and so is every row
+        rows = len(set(lines) - {0})
+        outcome = outcomes[0]
+        if outcome == "corrected":
+            report.rows_corrected += rows
+        elif outcome == "loaded":
+            report.rows_loaded += rows
+        else:
+            report.rows_unchanged += rows
+        return
     state: dict[int, str] = {}
     for line, outcome in zip(lines, outcomes, strict=True):
         if line:

@@ -56,6 +56,17 @@ def _header(path: Path, cells: list[str]) -> list[str]:
 def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
     """Data rows as dicts keyed by the normalised header. Short rows are padded with empty cells; a row with
     more cells than the header, or one `csv` cannot parse, comes out as a `Reject`. Blank lines are skipped."""
+    header: list[str] = []
+    for item in read_cells(path, header):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield CsvRow(item[0], dict(zip(header, item[1])))  # noqa: B905 (padded to the header's width)
+
+
+def read_cells(path: Path, header: list[str]) -> Iterator[tuple[int, list[str]] | Reject]:
+    """The rows of `read_rows` as (line, cells), the cells as many as the header's columns, which are put in
+    `header` (normalised) before the first row comes out. For a reader that looks cells up by position."""
     name = path.name
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
@@ -63,7 +74,7 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
             first = next(rows, None)
             if isinstance(first, Reject):
                 raise ImportFileError(f"{path}: the header row cannot be read: {first.reason}")
-            header = _header(path, first[1]) if first is not None else []
+            header[:] = _header(path, first[1]) if first is not None else []
             width = len(header)
             for row in rows:
                 if isinstance(row, Reject):
@@ -71,7 +82,7 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
                     continue
                 line, cells = row
                 if len(cells) == width and cells and cells[0].strip():  # the common row: no padding, not blank
-                    yield CsvRow(line, dict(zip(header, cells)))  # noqa: B905 (same length, just checked)
+                    yield row
                     continue
                 if not "".join(cells).strip():
                     continue
@@ -81,6 +92,6 @@ def read_rows(path: Path) -> Iterator[CsvRow | Reject]:
                     continue
                 if len(cells) < width:
                     cells += [""] * (width - len(cells))
-                yield CsvRow(line, dict(zip(header, cells, strict=True)))
+                yield line, cells
     except OSError as exc:
         raise ImportFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc

@@ -65,6 +65,13 @@ def ensure_supply(conn: Connection) -> None:
         set_meta(conn, {META_KEY: json.dumps(_live_cache(conn), sort_keys=True)})
 
 
+def start_supply(conn: Connection) -> None:
+    """An empty cache for a database with no events yet and no cache: its first import then merges what it
+    supplied into it rather than counting every event it just wrote (`record_supply`'s fallback)."""
+    if _read(conn) is None and conn.execute(select(t.events.c.id).limit(1)).first() is None:
+        set_meta(conn, {META_KEY: "{}"})
+
+
 def _live_cache(conn: Connection) -> Cache:
     cache: Cache = {}
     for s in live_supply(conn):

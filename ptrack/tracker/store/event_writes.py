@@ -13,12 +13,12 @@ is updated. An identical row is counted unchanged and left alone. Nothing is del
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from hashlib import blake2b
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from ptrack.tracker.model import Event
@@ -175,6 +175,18 @@ class EventWriter:
         ])
         counts.affected_cases.update(o["case_id"] for o in old)
         counts.affected_cases.update(e.case_id for _, e, _ in changed)
+
+
+def batch_case_count(conn: Connection, batch_id: int, case_ids: Collection[str]) -> int:
+    """How many of `case_ids` have an event of the batch that timelines read (not voided, not another source's
+    fact): `len(queries.batch_event_ids(...))` without reading the events back."""
+    ev, cs = t.events.c, t.cases.c
+    has = exists().where(ev.case_id == cs.case_id, ev.batch_id == batch_id, ev.same_as.is_(None),
+                         ev.voided_at.is_(None))
+    ids = sorted(case_ids)
+    return sum(int(conn.execute(select(func.count()).select_from(t.cases)
+                                .where(cs.case_id.in_(ids[i:i + LOOKUP_CHUNK]), has)).scalar_one())
+               for i in range(0, len(ids), LOOKUP_CHUNK))
 
 
 def _distinct_runs(events: Sequence[Event]) -> list[Sequence[Event]]:
