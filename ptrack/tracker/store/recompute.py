@@ -37,7 +37,7 @@ from ptrack.tracker.store.deadlines import (
     timelines_and_hashes,
     write_deadlines,
 )
-from ptrack.tracker.store.writes import refresh_statistics, set_meta
+from ptrack.tracker.store.writes import bulk_loading, refresh_statistics, set_meta
 
 InputsDigest = Callable[[Timeline, Sequence[str]], str]
 """(a case's timeline, its events' stored content hashes in the same order) -> a digest of everything its
@@ -158,7 +158,7 @@ def recompute_chunk(
     rows, failed = compute_rows(timelines)
     skip = {case_id for case_id, _ in failed}
     versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
-    with store.transaction("writing deadlines") as conn:
+    with store.transaction("writing deadlines") as conn, bulk_loading(conn):  # a chunk's pages stay in memory
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # see the module's docstring
         ids = [tl.case.case_id for tl in timelines if tl.case.case_id not in skip]
