@@ -284,7 +284,7 @@ def _compute_rows(timelines: list[Timeline]) -> tuple[list[ComputedRow], list[tu
         except (PtrackError, CalendarError) as exc:
             failed.append((tl.case.case_id, str(exc)))
             continue
-        rows.extend(deadline_row(d) for d in deadlines)
+        rows.extend(map(deadline_row, deadlines))
     return rows, failed
 
 
