@@ -112,19 +112,25 @@ def _sqlite_timelines(
         rows = cursor.execute(sql, params).fetchall()
     finally:
         cursor.close()
-    by_case: dict[str, list[Event]] = defaultdict(list)
-    hashes: dict[str, list[str]] = defaultdict(list)
+    by_case: dict[str, list[Event]] = {}
+    hashes: dict[str, list[str]] = {}
     dates = _ISO_DATES
     fromiso = date.fromisoformat
+    last = None
+    events: list[Event] = []
+    digests: list[str] = []
     for event_id, case_id, kind, day, placement_kind, until_18, subkind, weeks, short_break, note, digest in rows:
+        if case_id != last:  # rows come in case order
+            last, events, digests = case_id, [], []
+            by_case[case_id], hashes[case_id] = events, digests
         on = dates.get(day)
         if on is None:
             on = dates[day] = fromiso(day)
-        by_case[case_id].append(Event(
+        events.append(Event(
             event_id, case_id, kind, on, placement_kind, None if until_18 is None else bool(until_18), subkind,
             weeks, bool(short_break), note,
         ))
-        hashes[case_id].append(digest)
+        digests.append(digest)
     return [Timeline(case, tuple(by_case.get(case.case_id, ()))) for case in cases], hashes
 
 
