@@ -37,7 +37,7 @@ from ptrack.tracker.store import writes as w
 from ptrack.tracker.store.engine import create_store_engine
 from ptrack.tracker.store.event_writes import batch_case_count
 from ptrack.tracker.store.recompute import RecomputeReport, count_cases, recompute_cases, recompute_chunk
-from ptrack.tracker.store.rows import deadline_row
+from ptrack.tracker.store.rows import ComputedRow, deadline_row
 from ptrack.tracker.store.voids import StoredEvent
 
 META_LAST_IMPORT = "last_successful_import_at"
@@ -280,11 +280,11 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+def _compute_rows(timelines: list[Timeline]) -> tuple[list[ComputedRow], list[tuple[str, str]]]:
     """The engine over a chunk of timelines, as deadline rows with their content hashes. A case the engine
     cannot compute (a date past the calendar's coverage, say) is reported, not allowed to stop the others."""
     ruleset, calendar, as_of = _WORKER["ruleset"], _WORKER["calendar"], _WORKER["report"].as_of
-    rows: list[dict[str, Any]] = []
+    rows: list[ComputedRow] = []
     failed: list[tuple[str, str]] = []
     for tl in timelines:
         try:
@@ -292,7 +292,7 @@ def _compute_rows(timelines: list[Timeline]) -> tuple[list[dict[str, Any]], list
         except (PtrackError, CalendarError) as exc:
             failed.append((tl.case.case_id, str(exc)))
             continue
-        rows.extend(deadline_row(d) for d in deadlines)
+        rows.extend(map(deadline_row, deadlines))
     return rows, failed
 
 

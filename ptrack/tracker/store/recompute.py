@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,12 +37,12 @@ from ptrack.tracker.store.deadlines import (
     timelines_and_hashes,
     write_deadlines,
 )
-from ptrack.tracker.store.writes import refresh_statistics, set_meta
+from ptrack.tracker.store.writes import bulk_loading, refresh_statistics, set_meta
 
 InputsDigest = Callable[[Timeline, Sequence[str]], str]
 """(a case's timeline, its events' stored content hashes in the same order) -> a digest of everything its
 deadlines are computed from (same digest: same deadlines)"""
-RowsComputer = Callable[[list[Timeline]], tuple[list[dict[str, Any]], list[tuple[str, str]]]]
+RowsComputer = Callable[[list[Timeline]], tuple[Sequence[Mapping[str, Any]], list[tuple[str, str]]]]
 """timelines -> (deadline rows, [(case id, error)] for the cases the engine could not compute)"""
 ChunkJob = Callable[[list[Case], bool], DeadlineCounts]
 """(cases in id order, whether they are every case between the first and the last) -> what was written"""
@@ -127,6 +127,11 @@ def recompute_cases(
     return report
 
 
+def _per_case(rows: Sequence[Mapping[str, Any]]) -> Counter[str]:
+    """How many rows each case has (rows from `rows.deadline_row` carry their case id as an attribute)."""
+    return Counter(getattr(row, "case_id", None) or row["case_id"] for row in rows)
+
+
 def recompute_chunk(
     store: Store, cases: list[Case], contiguous: bool, compute_rows: RowsComputer, report: RecomputeReport,
     inputs_digest: InputsDigest | None = None,
@@ -153,14 +158,14 @@ def recompute_chunk(
     rows, failed = compute_rows(timelines)
     skip = {case_id for case_id, _ in failed}
     versions = {"ruleset_version": report.ruleset_version, "calendar_version": report.calendar_version}
-    with store.transaction("writing deadlines") as conn:
+    with store.transaction("writing deadlines") as conn, bulk_loading(conn):  # a chunk's pages stay in memory
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit = off")  # see the module's docstring
         ids = [tl.case.case_id for tl in timelines if tl.case.case_id not in skip]
         counts = write_deadlines(conn, ids, rows, versions, report.computed_at)
         stale.clear(conn, {case_id: marks[case_id] for case_id in [*ids, *unchanged] if case_id in marks})
         if digests:
-            record_inputs(conn, {cid: digests[cid] for cid in ids}, Counter(row["case_id"] for row in rows))
+            record_inputs(conn, {cid: digests[cid] for cid in ids}, _per_case(rows))
     counts.failed = failed
     counts.unchanged += sum(unchanged.values())
     counts.skipped_cases = len(unchanged)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import struct
+from collections.abc import Iterator, Mapping
 from datetime import date
 from hashlib import blake2b as _blake2b
 from typing import Any
@@ -78,11 +79,15 @@ Explanation = tuple[tuple[tuple[date, str], ...], tuple[Contributor, ...], tuple
 
 
 def _explanation(d: Deadline) -> str:
-    contributors = d.contributors
-    if not any("|" in n for n in d.notes):
+    contributors, notes_ = d.contributors, d.notes
+    if not notes_ and not d.skipped and len(contributors) == 1:  # most deadlines: "~scope|pack|"
+        c = contributors[0]
+        if c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack:
+            return f"~{c.scope}|{c.pack}|"
+    if not notes_ or not any("|" in n for n in notes_):
         gaps = _gaps(d.due, d.skipped)
         if gaps is not None:
-            notes = "".join("|" + n for n in d.notes)
+            notes = "".join(["|" + n for n in notes_]) if notes_ else ""
             if len(contributors) == 1:
                 c = contributors[0]
                 if c.rule_id == d.rule_id and c.due == d.due and "|" not in c.scope and "|" not in c.pack:
@@ -102,6 +107,7 @@ def _explanation(d: Deadline) -> str:
 
 
 _SEPARATORS = frozenset(",;|")
+_PLAIN: dict[tuple[str, str, str], bool] = {}  # (rule id, scope, pack) -> none of them has a separator, once
 
 
 def _contributors(d: Deadline, contributors: tuple[Contributor, ...]) -> str | None:
@@ -109,7 +115,11 @@ def _contributors(d: Deadline, contributors: tuple[Contributor, ...]) -> str | N
     out: list[str] = []
     due = d.due.toordinal()
     for c in contributors:
-        if _SEPARATORS.intersection(c.rule_id + c.scope + c.pack) or not c.rule_id:
+        words = (c.rule_id, c.scope, c.pack)
+        plain = _PLAIN.get(words)
+        if plain is None:
+            plain = _PLAIN[words] = bool(c.rule_id) and not _SEPARATORS.intersection(c.rule_id + c.scope + c.pack)
+        if not plain:
             return None
         offset = c.due.toordinal() - due
         out.append(f"{'' if c.rule_id == d.rule_id else c.rule_id},{offset or ''},{c.scope},{c.pack}")
@@ -175,16 +185,6 @@ def _read_gaps(gaps: str, due: date) -> tuple[tuple[date, str], ...]:
     return tuple(skipped)
 
 
-class DeadlineRowValues(dict[str, Any]):
-    """A deadline row (field -> value) that also carries `stored`: its values in `DEADLINE_STORED` order as the
-    bulk insert sends them to SQLite (dates as day numbers), made once while hashing, and `texts`: the rule's
-    words (`TEXT_FIELDS`), stored once in `rule_texts` and referenced by number."""
-
-    __slots__ = ("stored", "texts")
-    stored: tuple[Any, ...]
-    texts: tuple[str, str, str, str]
-
-
 # The deadline's words that are the same for every deadline of a rule: stored in `rule_texts`.
 TEXT_FIELDS = ("obligation", "anchor_event", "source", "counting")
 # The columns of `deadlines` a row gives directly (then `texts_id` and `computation_id` are added on writing).
@@ -192,33 +192,94 @@ DEADLINE_STORED = (
     "case_id", "key", "rule_id", "due", "last_working_day", "anchor_event_id", "anchor_date", "due_soon_from",
     "met_on", "met_event_id", "cancelled_on", "cancel_reason", "explanation", "closed_on", "content_hash",
 )
+_STORED_INDEX = {name: i for i, name in enumerate(DEADLINE_STORED)}
+
+
+class ComputedRow(Mapping[str, Any]):
+    """A computed deadline as the store writes it. `stored`: its values in `DEADLINE_STORED` order as the bulk
+    insert sends them to SQLite (dates as day numbers), `texts`: the rule's words (`TEXT_FIELDS`, stored once in
+    `rule_texts` and referenced by number), `case_id`. Read as a mapping it gives every field of `DEADLINE_FIELDS`
+    with `closed_on` and `content_hash` (dates as dates), looked up on demand: a cold recompute only inserts, so
+    no dict per deadline is built for it."""
+
+    __slots__ = ("case_id", "deadline", "stored", "texts")
+    case_id: str
+    deadline: Deadline
+    stored: tuple[Any, ...]
+    texts: tuple[str, str, str, str]
+
+    def __getitem__(self, name: str) -> Any:
+        if name in ("explanation", "content_hash"):
+            return self.stored[_STORED_INDEX[name]]
+        if name == "closed_on":
+            d = self.deadline
+            met, cancelled = d.met_on, d.cancelled_on
+            return met if cancelled is None else cancelled if met is None else min(met, cancelled)
+        if name not in _ROW_FIELDS:
+            raise KeyError(name)
+        return getattr(self.deadline, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_ROW_NAMES)
+
+    def __len__(self) -> int:
+        return len(_ROW_NAMES)
+
+    def plain(self) -> tuple[Any, ...]:
+        """The values in `DEADLINE_STORED` order with dates as dates (what PostgreSQL is sent)."""
+        d, s = self.deadline, self.stored
+        return (
+            d.case_id, d.key, d.rule_id, d.due, d.last_working_day, d.anchor_event_id, d.anchor_date,
+            d.due_soon_from, d.met_on, d.met_event_id, d.cancelled_on, d.cancel_reason, s[12], self["closed_on"],
+            s[14],
+        )
+
+
+_ROW_NAMES = (*DEADLINE_FIELDS, "closed_on", "content_hash")
+_ROW_FIELDS = frozenset(DEADLINE_FIELDS)
+_new_row = object.__new__
 
 
 def content_hash(texts: list[str]) -> int:
     """64 bits (a signed BIGINT) of a digest of the deadline's fields as text."""
-    return int.from_bytes(hashlib.blake2b("\x1f".join(texts).encode(), digest_size=8).digest(), "big", signed=True)
+    return int(_signed64(hashlib.blake2b("\x1f".join(texts).encode(), digest_size=8).digest())[0])
 
 
-def deadline_row(d: Deadline) -> DeadlineRowValues:
+_signed64 = struct.Struct(">q").unpack  # int.from_bytes(b, "big", signed=True) for 8 bytes, in a third of the time
+
+
+# str() of the dates (and None) the content hashes cover, made once: str(date) costs several dict lookups. A
+# recompute meets a few tens of thousands of distinct dates at most.
+_TEXT: dict[date | None, str] = {None: "None"}
+
+
+def _text(day: date | None) -> str:
+    text = _TEXT[day] = str(day)
+    return text
+
+
+def deadline_row(d: Deadline) -> ComputedRow:
     """The fields of a deadline (status is derived on read) with `content_hash` over all of them.
-    Runs once per deadline per recompute (millions), hence the flat tuples and one string to hash."""
+    Runs once per deadline per recompute (millions), hence one flat tuple, one string to hash and no dict."""
     explanation = _explanation(d)
-    values = (
-        d.case_id, d.key, d.rule_id, d.obligation, d.due, d.last_working_day, d.anchor_event, d.anchor_event_id,
-        d.anchor_date, d.source, d.counting, d.due_soon_from, d.met_on, d.met_event_id, d.cancelled_on,
-        d.cancel_reason, explanation,
-    )
-    digest = content_hash(list(map(str, values)))  # str(date) is its ISO form; "None" included
     met, cancelled = d.met_on, d.cancelled_on
-    row = DeadlineRowValues(zip(DEADLINE_FIELDS, values, strict=True))
+    due, lwd, anchor_date, soon = d.due, d.last_working_day, d.anchor_date, d.due_soon_from
+    # `content_hash` of the fields in `DEADLINE_FIELDS` order as text (str(date) is its ISO form; "None" included)
+    text = _TEXT.get
+    digest = _signed64(_blake2b("\x1f".join((
+        d.case_id, d.key, d.rule_id, d.obligation, text(due) or _text(due), text(lwd) or _text(lwd),
+        d.anchor_event, d.anchor_event_id, text(anchor_date) or _text(anchor_date), d.source, d.counting,
+        text(soon) or _text(soon), text(met) or _text(met), d.met_event_id, text(cancelled) or _text(cancelled),
+        d.cancel_reason, explanation,
+    )).encode(), digest_size=8).digest())[0]
     closed = met if cancelled is None else cancelled if met is None else min(met, cancelled)
-    row["closed_on"] = closed
-    row["content_hash"] = digest
+    row: ComputedRow = _new_row(ComputedRow)
+    row.case_id = d.case_id
+    row.deadline = d
     row.texts = (d.obligation, d.anchor_event, d.source, d.counting)
     row.stored = (
-        d.case_id, d.key, d.rule_id, d.due.toordinal() - EPOCH_ORDINAL,
-        d.last_working_day.toordinal() - EPOCH_ORDINAL, d.anchor_event_id, d.anchor_date.toordinal() - EPOCH_ORDINAL,
-        d.due_soon_from.toordinal() - EPOCH_ORDINAL,
+        d.case_id, d.key, d.rule_id, due.toordinal() - EPOCH_ORDINAL, lwd.toordinal() - EPOCH_ORDINAL,
+        d.anchor_event_id, anchor_date.toordinal() - EPOCH_ORDINAL, soon.toordinal() - EPOCH_ORDINAL,
         None if met is None else met.toordinal() - EPOCH_ORDINAL, d.met_event_id,
         None if cancelled is None else cancelled.toordinal() - EPOCH_ORDINAL, d.cancel_reason, explanation,
         None if closed is None else closed.toordinal() - EPOCH_ORDINAL, digest,
