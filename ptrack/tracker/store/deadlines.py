@@ -230,6 +230,11 @@ def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], computation: in
     """New deadlines: on SQLite, rows from `rows.deadline_row` carry their stored values ready for the driver."""
     if not rows:
         return
+    if conn.dialect.name == "postgresql":
+        from ptrack.tracker.store.pg_copy import copy_deadlines
+
+        copy_deadlines(conn, rows, computation, [texts[_texts(r)] for r in rows])
+        return
     if conn.dialect.name == "sqlite" and all(isinstance(r, DeadlineRowValues) for r in rows):
         values = [r.stored + (texts[r.texts],) for r in rows]  # type: ignore[attr-defined]
     else:
