@@ -288,7 +288,12 @@ def _insert(conn: Connection, rows: Sequence[Mapping[str, Any]], computation: in
             values = [r.plain() + (texts[r.texts],) for r in rows]  # type: ignore[attr-defined]
     else:
         values = [(*_values(r), texts[_texts(r)]) for r in rows]
-    if dialect in ("sqlite", "postgresql"):
+    if dialect == "postgresql":
+        from ptrack.tracker.store.pg_copy import copy_deadlines
+
+        copy_deadlines(conn, values, computation)
+        return
+    if dialect == "sqlite":
         insert_stored(conn, t.deadlines, (*DEADLINE_STORED, "texts_id"), values, {"computation_id": computation})
         return
     names = (*DEADLINE_STORED, "texts_id", "computation_id")
