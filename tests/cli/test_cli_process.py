@@ -35,6 +35,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("people", "absent", "sw@example.org", "--from", "2026-12-01", "--to", "2026-12-05"),
     ("events", "void", "X1-0", "--reason", "entered in error"),
     ("doctor",),
+    ("status",),
     (*AS_OF, "deadlines", "--team", "no such team"),
     ("--db", "mysql://x/y", "deadlines"),
     ("--as-of", "2026-13-01", "deadlines"),
