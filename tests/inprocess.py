@@ -15,6 +15,7 @@ both ways."""
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import locale
 import logging
@@ -33,6 +34,7 @@ import time_machine
 # What the console script's module looks like to click, which names the program after it ("ptrack", not
 # "python -m pytest").
 _SCRIPT = types.ModuleType("__main__")
+TIMEOUT_S = 120  # as the subprocess runs' `timeout=120`
 _SCRIPT.__package__ = None
 
 
@@ -117,12 +119,17 @@ def run(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], clock: str | 
         output.out, output.err = output.consoles()
         cli_main._current = cli_main.AppState()  # as a new process starts (an error before the global options)
         travel = time_machine.travel(clock, tick=True) if clock is not None else nullcontext()
+        # A subprocess run had a 120 s timeout; a command hung in this process would hang the suite instead, so
+        # after TIMEOUT_S every thread's traceback goes to the real stderr and the test worker exits (pytest-xdist
+        # then reports the test as crashed).
+        faulthandler.dump_traceback_later(TIMEOUT_S, exit=True, file=sys.__stderr__)
         with _default_warnings(), _no_test_logging(), travel:
             try:
                 cli_main.main()
             except SystemExit as exc:
                 code = exit_code(exc, stderr)
     finally:
+        faulthandler.cancel_dump_traceback_later()
         output.out, output.err = saved_consoles
         cli_main._current = saved_state
         sys.stdin, sys.stdout, sys.stderr = saved_streams
