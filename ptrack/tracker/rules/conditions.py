@@ -100,6 +100,21 @@ def settled_by_scope(checks: Compiled, scope: Scope) -> Compiled:
     return tuple(check for check in checks if not _holds_in(check[0], check[1], scope))
 
 
+def first_year_window(checks: Compiled, scope: Scope, ctx: Context) -> tuple[bool, date] | None:
+    """When `checks` are `first_placement_year` alone, judged on the anchor date in a placement (setting
+    visit_interval_at_anniversary not "due_date"): whether it must hold, and the placement's first anniversary.
+    Then the condition holds on the anchor dates before the anniversary and fails on the others, and judging
+    it records nothing: the anchors in date order that pass are those before it (or from it on)."""
+    if len(checks) != 1 or checks[0][0] is not _first_placement_year or scope.within not in _PLACEMENT_SCOPES:
+        return None
+    if ctx.settings.get("visit_interval_at_anniversary", "due_date") == "due_date":
+        return None
+    anniversary = scope.first_anniversary
+    if anniversary is None:
+        return None
+    return bool(checks[0][1]), anniversary
+
+
 def _holds_in(judge: Judge, expected: Any, scope: Scope) -> bool:
     if judge is _short_break:
         return scope.short_break is bool(expected)

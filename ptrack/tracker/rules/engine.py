@@ -24,12 +24,17 @@ from ptrack.tracker.rules.conditions import (
     conditions_hold,
     eligible_16_date,
     fails_throughout,
+    first_year_window,
     settled_by_scope,
 )
 from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
 _ONE_DAY = timedelta(days=1)
+
+
+def _event_date(event: Event) -> date:
+    return event.date
 
 
 @dataclass(slots=True)  # built per anchor in the hot path; never changed after
@@ -156,6 +161,15 @@ def _each_candidates(
     meeting: Found | None = None
     prefix = ""
     obligation, scope_key = rule.obligation, scope.key
+    window = first_year_window(checks, scope, ctx) if any_subkind else None
+    if window is not None:
+        # the visit chains of a placement's first year and after it: each rule takes its side of the
+        # anniversary (events are in date order), its anchors keeping the slots they have in the whole chain
+        holds, anniversary = window
+        cut = bisect_left(events, anniversary, key=_event_date)
+        first, last = (0, cut) if holds else (cut, len(events))
+        slot += first
+        positions, events, checks = positions[first:last], events[first:last], ()
     for i, e in zip(positions, events, strict=True):
         if not any_subkind and not rule.counts(e.kind, e.subkind):
             continue
