@@ -31,6 +31,8 @@ from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
 _ONE_DAY = timedelta(days=1)
+_MET, _MET_LATE, _MISSED, _CANCELLED = Status.MET, Status.MET_LATE, Status.MISSED, Status.CANCELLED
+_OVERDUE, _DUE_SOON, _UPCOMING = Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING
 
 
 def _event_date(event: Event) -> date:
@@ -355,7 +357,15 @@ def _candidate(
     if rule.extended_by is not None:
         due, ext_notes = _extend(rule, scope, ctx, day, due)
         notes += tuple(ext_notes)
-    met = _met_event(rule, scope, ctx, day, position, due, meeting)
+    if rule.met_from == "anchor" and rule.any_subkind:  # _met_event's commonest case, inlined
+        met = None
+        positions, events = meeting
+        for i in range(0 if position is None or position < 0 else bisect_right(positions, position), len(events)):
+            if events[i].date >= day:
+                met = events[i]
+                break
+    else:
+        met = _met_event(rule, scope, ctx, day, position, due, meeting)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
@@ -379,25 +389,25 @@ def _candidate(
     if met is None:
         met_on, met_event_id = None, ""
         if cancelled_on is not None and cancelled_on <= as_of:
-            status = Status.MISSED if cancelled_on > due else Status.CANCELLED
+            status = _MISSED if cancelled_on > due else _CANCELLED
         elif as_of > due:
-            status = Status.OVERDUE
+            status = _OVERDUE
         elif as_of >= soon:
-            status = Status.DUE_SOON
+            status = _DUE_SOON
         else:
-            status = Status.UPCOMING
+            status = _UPCOMING
     else:
         met_on, met_event_id = met.date, met.event_id
         if met_on <= as_of:
-            status = Status.MET if met_on <= due else Status.MET_LATE
+            status = _MET if met_on <= due else _MET_LATE
         elif cancelled_on is not None and cancelled_on <= as_of:
-            status = Status.MISSED if cancelled_on > due else Status.CANCELLED
+            status = _MISSED if cancelled_on > due else _CANCELLED
         elif as_of > due:
-            status = Status.OVERDUE
+            status = _OVERDUE
         elif as_of >= soon:
-            status = Status.DUE_SOON
+            status = _DUE_SOON
         else:
-            status = Status.UPCOMING
+            status = _UPCOMING
     rule_id = rule.rule_id
     return Deadline(
         prefix + str(slot), ctx.case_id, rule_id, rule.obligation, due, last_working_day, status,
