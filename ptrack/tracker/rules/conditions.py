@@ -95,8 +95,9 @@ def fails_throughout(checks: Compiled, scope: Scope) -> bool:
 
 def settled_by_scope(checks: Compiled, scope: Scope) -> Compiled:
     """`checks` without the conditions that the scope alone decides and that hold in it (short_break; a
-    placement's kind or intended_until_18): they are quiet (`_QUIET`) and true on every anchor date in the scope,
-    so judging them again for each anchor changes nothing. What is left is judged as before, in order."""
+    placement's kind or intended_until_18; an any_of whose first option is such conditions only): they are
+    quiet (`_QUIET`) and true on every anchor date in the scope, so judging them again for each anchor changes
+    nothing. What is left is judged as before, in order."""
     return tuple(check for check in checks if not _holds_in(check[0], check[1], scope))
 
 
@@ -122,6 +123,8 @@ def _holds_in(judge: Judge, expected: Any, scope: Scope) -> bool:
         return scope.placement_kind in (expected if isinstance(expected, list) else [expected])
     if judge is _intended_until_18 and scope.within in _PLACEMENT_SCOPES:
         return scope.intended_until_18 is bool(expected)
+    if judge is _any_of:  # its first option holds throughout: the others are never judged
+        return bool(expected) and bool(expected[0]) and all(_holds_in(j, e, scope) for j, e in expected[0])
     return False
 
 

@@ -125,7 +125,7 @@ def _candidates(
             if checks:  # what holds throughout the scope is not judged again for each anchor
                 checks = settled_by_scope(checks, scope)
             if rule.variants:
-                variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants)
+                variants = _variants(rule, scope)
         if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
         if meeting is None:
@@ -141,6 +141,13 @@ def _candidates(
             winners[slot_key] = [cand]
         else:
             group.append(cand)
+
+
+def _variants(rule: Rule, scope: Scope) -> tuple[tuple[Compiled, Count], ...]:
+    """The rule's variants as the scope leaves them: without the conditions the scope settles, and without the
+    variants the scope rules out (`fails_throughout`: never chosen, and judging them records nothing)."""
+    return tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants
+                 if not (v.checks and fails_throughout(v.checks, scope)))
 
 
 def _each_candidates(
@@ -159,7 +166,7 @@ def _each_candidates(
     stop_day = stop[0] if stop is not None else None
     if checks:  # what holds throughout the scope is not judged again for each anchor
         checks = settled_by_scope(checks, scope)
-    variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants) if rule.variants else ()
+    variants = _variants(rule, scope) if rule.variants else ()
     meeting: Found | None = None
     prefix = ""
     obligation, scope_key = rule.obligation, scope.key
