@@ -95,9 +95,25 @@ def fails_throughout(checks: Compiled, scope: Scope) -> bool:
 
 def settled_by_scope(checks: Compiled, scope: Scope) -> Compiled:
     """`checks` without the conditions that the scope alone decides and that hold in it (short_break; a
-    placement's kind or intended_until_18): they are quiet (`_QUIET`) and true on every anchor date in the scope,
-    so judging them again for each anchor changes nothing. What is left is judged as before, in order."""
+    placement's kind or intended_until_18; an any_of whose first option is such conditions only): they are
+    quiet (`_QUIET`) and true on every anchor date in the scope, so judging them again for each anchor changes
+    nothing. What is left is judged as before, in order."""
     return tuple(check for check in checks if not _holds_in(check[0], check[1], scope))
+
+
+def first_year_window(checks: Compiled, scope: Scope, ctx: Context) -> tuple[bool, date] | None:
+    """When `checks` are `first_placement_year` alone, judged on the anchor date in a placement (setting
+    visit_interval_at_anniversary not "due_date"): whether it must hold, and the placement's first anniversary.
+    Then the condition holds on the anchor dates before the anniversary and fails on the others, and judging
+    it records nothing: the anchors in date order that pass are those before it (or from it on)."""
+    if len(checks) != 1 or checks[0][0] is not _first_placement_year or scope.within not in _PLACEMENT_SCOPES:
+        return None
+    if ctx.settings.get("visit_interval_at_anniversary", "due_date") == "due_date":
+        return None
+    anniversary = scope.first_anniversary
+    if anniversary is None:
+        return None
+    return bool(checks[0][1]), anniversary
 
 
 def _holds_in(judge: Judge, expected: Any, scope: Scope) -> bool:
@@ -107,6 +123,8 @@ def _holds_in(judge: Judge, expected: Any, scope: Scope) -> bool:
         return scope.placement_kind in (expected if isinstance(expected, list) else [expected])
     if judge is _intended_until_18 and scope.within in _PLACEMENT_SCOPES:
         return scope.intended_until_18 is bool(expected)
+    if judge is _any_of:  # its first option holds throughout: the others are never judged
+        return bool(expected) and bool(expected[0]) and all(_holds_in(j, e, scope) for j, e in expected[0])
     return False
 
 

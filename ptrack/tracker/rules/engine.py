@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from ptrack.calendars.counting import Count, Unit, add_months, count_due
 from ptrack.calendars.working_days import WorkingDayCalendar
-from ptrack.tracker.model import Contributor, Deadline, Event, Timeline, status_on
+from ptrack.tracker.model import Contributor, Deadline, Event, Status, Timeline
 from ptrack.tracker.rules.accounting import CaseResult, unused_events
 from ptrack.tracker.rules.conditions import (
     Compiled,
@@ -24,12 +24,19 @@ from ptrack.tracker.rules.conditions import (
     conditions_hold,
     eligible_16_date,
     fails_throughout,
+    first_year_window,
     settled_by_scope,
 )
 from ptrack.tracker.rules.packs import Rule, RuleSet
 from ptrack.tracker.rules.scopes import Found, Scope, build_scopes
 
 _ONE_DAY = timedelta(days=1)
+_MET, _MET_LATE, _MISSED, _CANCELLED = Status.MET, Status.MET_LATE, Status.MISSED, Status.CANCELLED
+_OVERDUE, _DUE_SOON, _UPCOMING = Status.OVERDUE, Status.DUE_SOON, Status.UPCOMING
+
+
+def _event_date(event: Event) -> date:
+    return event.date
 
 
 @dataclass(slots=True)  # built per anchor in the hot path; never changed after
@@ -48,11 +55,8 @@ class Anchor:
         return self.base or self.day
 
 
-@dataclass(slots=True)
-class _Candidate:
-    rule: Rule
-    slot: int  # the occurrence within its scope; with the obligation and scope key, what candidates compete for
-    deadline: Deadline
+# A candidate: the rule and the deadline it would make. A plain tuple (built once per candidate in the hot path).
+_Candidate = tuple[Rule, Deadline]
 
 
 def compute(timeline: Timeline, ruleset: RuleSet, calendar: WorkingDayCalendar, as_of: date) -> list[Deadline]:
@@ -83,15 +87,15 @@ def _compute(
             continue
         for scope in within:
             _candidates(rule, scope, ctx, winners, as_of)
-    return [group[0].deadline if len(group) == 1 else _choose(group) for group in winners.values()], ctx
+    return [group[0][1] if len(group) == 1 else _choose(group) for group in winners.values()], ctx
 
 
 def _choose(group: list[_Candidate]) -> Deadline:
     if len(group) == 1:
-        return group[0].deadline
-    ranked = sorted(group, key=lambda c: (c.deadline.due, c.rule.scope != "N", c.rule.order))
-    winner = ranked[0].deadline  # the engine's own until returned: completed here rather than copied
-    winner.contributors = tuple(c.deadline.contributors[0] for c in ranked)
+        return group[0][1]
+    ranked = sorted(group, key=lambda c: (c[1].due, c[0].scope != "N", c[0].order))
+    winner = ranked[0][1]  # the engine's own until returned: completed here rather than copied
+    winner.contributors = tuple(d.contributors[0] for _, d in ranked)
     return winner
 
 
@@ -103,6 +107,9 @@ def _candidates(
     stop = _rule_stop(rule, scope, ctx)
     checks = rule.checks
     if checks and fails_throughout(checks, scope):  # e.g. a with_parent rule in a foster placement
+        return
+    if rule.anchor_kind == "each":
+        _each_candidates(rule, scope, ctx, winners, as_of, stop, checks)
         return
     settled = False  # checks and variants reduced to what the scope does not settle, once an anchor needs them
     variants: tuple[tuple[Compiled, Count], ...] = ()
@@ -118,14 +125,77 @@ def _candidates(
             if checks:  # what holds throughout the scope is not judged again for each anchor
                 checks = settled_by_scope(checks, scope)
             if rule.variants:
-                variants = tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants)
+                variants = _variants(rule, scope)
         if checks and not conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
             continue
         if meeting is None:
             meeting = scope.indexed(rule.met_by)
             prefix = f"{rule.obligation}|{scope.key}|"
-        cand = _candidate(rule, scope, ctx, anchor, stop, as_of, meeting, prefix, variants)
-        slot_key = (obligation, scope_key, cand.slot)
+        slot = anchor.slot
+        cand = (rule, _candidate(rule, scope, ctx, slot, anchor.day, anchor.event_kind, anchor.event_id,
+                                 anchor.position, anchor.notes, anchor.counting, anchor.base, stop, as_of, meeting,
+                                 prefix, variants))
+        slot_key = (obligation, scope_key, slot)
+        group = winners.get(slot_key)
+        if group is None:
+            winners[slot_key] = [cand]
+        else:
+            group.append(cand)
+
+
+def _variants(rule: Rule, scope: Scope) -> tuple[tuple[Compiled, Count], ...]:
+    """The rule's variants as the scope leaves them: without the conditions the scope settles, and without the
+    variants the scope rules out (`fails_throughout`: never chosen, and judging them records nothing)."""
+    return tuple((settled_by_scope(v.checks, scope), v.count) for v in rule.variants
+                 if not (v.checks and fails_throughout(v.checks, scope)))
+
+
+def _each_candidates(
+    rule: Rule, scope: Scope, ctx: Context, winners: dict[tuple[str, str, int], list[_Candidate]], as_of: date,
+    stop: tuple[date, str] | None, checks: Compiled,
+) -> None:
+    """`_candidates` for an `each:<kind>` anchor (the visit chains), the anchors walked in place: what
+    `_anchors` yields for it, in the same order, with the same slots, judged the same way; an anchor's note is
+    written only for an anchor that makes a candidate."""
+    positions, events = scope.indexed(rule.anchor_each)
+    if not events:
+        return
+    each = rule.anchor_each
+    slot = 0 if each.isdisjoint(rule.met_by) else 1
+    any_subkind = rule.any_subkind
+    stop_day = stop[0] if stop is not None else None
+    if checks:  # what holds throughout the scope is not judged again for each anchor
+        checks = settled_by_scope(checks, scope)
+    variants = _variants(rule, scope) if rule.variants else ()
+    meeting: Found | None = None
+    prefix = ""
+    obligation, scope_key = rule.obligation, scope.key
+    window = first_year_window(checks, scope, ctx) if any_subkind else None
+    if window is not None:
+        # the visit chains of a placement's first year and after it: each rule takes its side of the
+        # anniversary (events are in date order), its anchors keeping the slots they have in the whole chain
+        holds, anniversary = window
+        cut = bisect_left(events, anniversary, key=_event_date)
+        first, last = (0, cut) if holds else (cut, len(events))
+        slot += first
+        positions, events, checks = positions[first:last], events[first:last], ()
+    for i, e in zip(positions, events, strict=True):
+        if not any_subkind and not rule.counts(e.kind, e.subkind):
+            continue
+        slot += 1
+        day = e.date
+        if stop_day is not None and day > stop_day:
+            return
+        if checks and not conditions_hold(checks, scope, ctx, day, slot, rule, e.kind):
+            continue
+        if meeting is None:
+            meeting = scope.indexed(rule.met_by)
+            prefix = f"{obligation}|{scope_key}|"
+        note = e.note
+        cand = (rule, _candidate(rule, scope, ctx, slot, day, e.kind, e.event_id, i,
+                                 (f"{e.kind} {day.isoformat()}: {note}",) if note else (), None, None, stop, as_of,
+                                 meeting, prefix, variants))
+        slot_key = (obligation, scope_key, slot)
         group = winners.get(slot_key)
         if group is None:
             winners[slot_key] = [cand]
@@ -235,9 +305,8 @@ def _rule_anchor(
     for (_, scope_key, _), cands in done.items():
         if scope_key != scope.key:
             continue
-        for cand in cands:
-            if cand.rule.rule_id == rule.anchor_arg:
-                d = cand.deadline
+        for cand_rule, d in cands:
+            if cand_rule.rule_id == rule.anchor_arg:
                 yield Anchor(
                     1, d.anchor_date, d.anchor_event, d.anchor_event_id, None,
                     (f"moves with {rule.anchor_arg}: due {d.due.isoformat()} ({d.counting} from "
@@ -255,7 +324,7 @@ def _review_after_age_anchor(
         return
     birthday = add_months(dob, 12 * years)
     reviews = sorted(
-        (c.deadline for (ob, key, _), cands in done.items() if ob == "cla_review" and key == scope.key
+        (c[1] for (ob, key, _), cands in done.items() if ob == "cla_review" and key == scope.key
          for c in cands[:1]),
         key=lambda d: d.due,
     )
@@ -270,69 +339,99 @@ def _review_after_age_anchor(
 
 
 def _candidate(
-    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, stop: tuple[date, str] | None, as_of: date,
-    meeting: Found, prefix: str, variants: tuple[tuple[Compiled, Count], ...],
-) -> _Candidate:
+    rule: Rule, scope: Scope, ctx: Context, slot: int, day: date, event_kind: str, event_id: str,
+    position: int | None, notes: tuple[str, ...], counting: str | None, base: date | None,
+    stop: tuple[date, str] | None, as_of: date, meeting: Found, prefix: str,
+    variants: tuple[tuple[Compiled, Count], ...],
+) -> Deadline:
+    """The deadline one anchor makes (the anchor's fields as `Anchor` has them: `base` the date the count runs
+    from when not `day`, `counting` the wording of a derived anchor's count)."""
     count = rule.count
     for checks, variant_count in variants:  # the first variant whose conditions hold, else the rule's count
-        if not checks or conditions_hold(checks, scope, ctx, anchor.day, anchor.slot, rule, anchor.event_kind):
+        if not checks or conditions_hold(checks, scope, ctx, day, slot, rule, event_kind):
             count = variant_count
             break
     calendar, day_one = ctx.calendar, ctx.anchor_day_counts
-    base = anchor.base or anchor.day
     shift = count.shift
     skipped: tuple[tuple[date, str], ...]
     if shift is not None and count.n >= 0:  # what count_due answers for a fixed number of days
-        due, skipped = base + shift, ()
+        due, skipped = (base or day) + shift, ()
     else:
-        due, skipped = count_due(calendar, base, count, anchor_day_counts=day_one)
-    notes = anchor.notes
+        due, skipped = count_due(calendar, base or day, count, anchor_day_counts=day_one)
     if day_one and count.unit is Unit.CD and count.n > 0:
         due -= _ONE_DAY
         notes += ("the anchor day counts as day 1 (setting anchor_day_counts)",)
     if rule.extended_by is not None:
-        due, ext_notes = _extend(rule, scope, ctx, anchor, due)
+        due, ext_notes = _extend(rule, scope, ctx, day, due)
         notes += tuple(ext_notes)
-    met = _met_event(rule, scope, ctx, anchor, due, meeting)
+    if rule.met_from == "anchor" and rule.any_subkind:  # _met_event's commonest case, inlined
+        met = None
+        positions, events = meeting
+        for i in range(0 if position is None or position < 0 else bisect_right(positions, position), len(events)):
+            if events[i].date >= day:
+                met = events[i]
+                break
+    else:
+        met = _met_event(rule, scope, ctx, day, position, due, meeting)
     cancelled_on, reason = None, ""
     if stop is not None and (met is None or met.date > stop[0]):
         met = None if met is not None and met.date > stop[0] else met
         cancelled_on, reason = stop
-    covered = calendar.first_year <= due.year <= calendar.last_year
-    if rule.soon:
-        soon = count_due(calendar, anchor.day, rule.soon).due
-        last_working_day = calendar.last_working_day(due) if covered else due
-    elif covered:  # due soon from n working days before the due date (or the calendar's first day)
-        last_working_day, soon = calendar.last_and_soon(due, ctx.soon_working_days)
+    if calendar.first_year <= due.year <= calendar.last_year:
+        if rule.soon:
+            soon = count_due(calendar, day, rule.soon).due
+            last_working_day = calendar.last_working_day(due)
+        else:  # due soon from n working days before the due date (or the calendar's first day)
+            last_working_day, soon = calendar.last_and_soon(due, ctx.soon_working_days)
     else:
-        last_working_day = soon = due
-    if not covered:
+        if rule.soon:
+            soon = count_due(calendar, day, rule.soon).due
+            last_working_day = due
+        else:
+            last_working_day = soon = due
         # a calendar-unit date years ahead: the legal date stands; which days are working is not yet known
         notes += (f"last working day not known: {due.year} is beyond the calendar's coverage "
                   f"({calendar.first_year}-{calendar.last_year})",)
+    # the status on `as_of` (model.status_on, inlined: one call fewer per candidate)
     if met is None:
         met_on, met_event_id = None, ""
+        if cancelled_on is not None and cancelled_on <= as_of:
+            status = _MISSED if cancelled_on > due else _CANCELLED
+        elif as_of > due:
+            status = _OVERDUE
+        elif as_of >= soon:
+            status = _DUE_SOON
+        else:
+            status = _UPCOMING
     else:
         met_on, met_event_id = met.date, met.event_id
-    rule_id, slot = rule.rule_id, anchor.slot
-    deadline = Deadline(
-        prefix + str(slot), ctx.case_id, rule_id, rule.obligation, due, last_working_day,
-        status_on(due, soon, met_on, cancelled_on, as_of),
-        anchor.event_kind, anchor.event_id, anchor.day, rule.citation, anchor.counting or count.words,
+        if met_on <= as_of:
+            status = _MET if met_on <= due else _MET_LATE
+        elif cancelled_on is not None and cancelled_on <= as_of:
+            status = _MISSED if cancelled_on > due else _CANCELLED
+        elif as_of > due:
+            status = _OVERDUE
+        elif as_of >= soon:
+            status = _DUE_SOON
+        else:
+            status = _UPCOMING
+    rule_id = rule.rule_id
+    return Deadline(
+        prefix + str(slot), ctx.case_id, rule_id, rule.obligation, due, last_working_day, status,
+        event_kind, event_id, day, rule.citation, counting or count.words,
         soon if soon < due else due, met_on, met_event_id, cancelled_on, reason, skipped,
         (Contributor(rule_id, due, rule.scope, rule.pack),), notes,
     )
-    return _Candidate(rule, slot, deadline)
 
 
-def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -> tuple[date, list[str]]:
+def _extend(rule: Rule, scope: Scope, ctx: Context, anchor_day: date, due: date) -> tuple[date, list[str]]:
     ext = rule.extended_by
     if ext is None:
         return due, []
     notes: list[str] = []
     used = 0
     for event in scope.of_kind(ext.event):
-        if event.date < anchor.day:
+        if event.date < anchor_day:
             continue
         if ext.max_count is not None and used >= ext.max_count:
             ctx.ignored.setdefault(event.event_id, f"{rule.rule_id} allows {ext.max_count} extension(s) and "
@@ -351,16 +450,15 @@ def _extend(rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date) -
 
 
 def _met_event(
-    rule: Rule, scope: Scope, ctx: Context, anchor: Anchor, due: date, meeting: Found
+    rule: Rule, scope: Scope, ctx: Context, anchor_day: date, position: int | None, due: date, meeting: Found
 ) -> Event | None:
     """The first event that meets the rule: after the anchor event (INT chains: the next one), or on/after the
     start of the configured window. A look-back window may reach before the scope opened (a plan agreed before
     the placement began). `meeting`: the scope's events of the kinds that meet the rule."""
     mode = rule.met_from
     if mode == "anchor":
-        window = anchor.day
+        window = anchor_day
         positions, events = meeting
-        position = anchor.position
         start = 0 if position is None or position < 0 else bisect_right(positions, position)
         if rule.any_subkind:
             for i in range(start, len(events)):
@@ -383,9 +481,9 @@ def _met_event(
     elif mode == "scope_start":
         window = scope.start or date.min
     else:
-        window = anchor.day
+        window = anchor_day
     positions, events = meeting
-    first = anchor.position + 1 if mode == "anchor" and anchor.position is not None else 0
+    first = position + 1 if mode == "anchor" and position is not None else 0
     for i in range(bisect_left(positions, first) if first else 0, len(events)):
         event = events[i]
         if event.date >= window and rule.counts(event.kind, event.subkind):

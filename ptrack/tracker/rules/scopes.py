@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from itertools import groupby
 from typing import NamedTuple
 
 from ptrack.calendars.counting import add_months
@@ -169,7 +168,7 @@ def build_scopes(
         events = [e for e in events if not (e.kind == "review_held" and e.subkind == "additional")]
     order = _ORDER.get
     events.sort(key=lambda e: (e.date, order(e.kind, 5)))  # (date, event_order)
-    days = [_Day(list(group)) for _, group in groupby(events, key=lambda e: e.date)]
+    days = _days(events)
     ignored: dict[str, str] = {}
     placements = _spans(days, "placement", {"placement_start"},
                         {"placement_end": "placement ended", "looked_after_end": "left care"}, "move", ignored)
@@ -200,13 +199,49 @@ def build_scopes(
 
 
 class _Day:
-    """One day's events and the set of their kinds (most days open or close nothing)."""
+    """One day's events and the set of their kinds; or a run of days on which nothing opens or closes (no kinds):
+    every span adds those days' events to the scope open, whichever day, so `_spans` takes them as one."""
 
     __slots__ = ("events", "kinds")
 
-    def __init__(self, events: list[Event]) -> None:
+    def __init__(self, events: list[Event], kinds: frozenset[str] | set[str]) -> None:
         self.events = events
-        self.kinds = {e.kind for e in events}
+        self.kinds = kinds
+
+
+_STRUCTURAL = frozenset(OPENERS) | frozenset(CLOSERS)  # every kind that may open or close a span
+_NO_KINDS: frozenset[str] = frozenset()
+
+
+def _days(events: list[Event]) -> list[_Day]:
+    """The events (in date order) a day at a time for `_spans`, each run of consecutive days with no event of a
+    `_STRUCTURAL` kind as one `_Day` with no kinds (most days: visits, reviews)."""
+    structural = {e.date for e in events if e.kind in _STRUCTURAL}
+    if not structural:
+        return [_Day(events, _NO_KINDS)] if events else []
+    days: list[_Day] = []
+    plain: list[Event] = []
+    group: list[Event] = []
+    last: date | None = None
+    for e in events:
+        day = e.date
+        if day in structural:
+            if day != last:
+                if plain:
+                    days.append(_Day(plain, _NO_KINDS))
+                    plain = []
+                group = []
+                days.append(_Day(group, _NO_KINDS))
+                last = day
+            group.append(e)
+        else:
+            plain.append(e)
+    if plain:
+        days.append(_Day(plain, _NO_KINDS))
+    for d in days:
+        if d.events and d.events[0].date in structural:
+            d.kinds = {e.kind for e in d.events}
+    return days
 
 
 _REOPEN_REASON = {
