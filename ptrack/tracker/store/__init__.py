@@ -61,6 +61,10 @@ def init_database(url: str) -> None:
     engine = create_store_engine(url)
     try:
         upgrade(engine)
+        from ptrack.tracker.store.recompute import ensure_deadline_indexes  # recompute imports `Store`
+
+        with engine.begin() as conn:
+            ensure_deadline_indexes(conn)  # one a killed recompute left to build (`store.recompute`)
     finally:
         engine.dispose()
 

@@ -95,9 +95,28 @@ def _driver_errors() -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
+def _switch_to_wal(cur: Any) -> None:
+    """WAL mode. Switching a new file needs its exclusive lock and SQLite does not wait for it (no busy
+    handler): two processes opening a new database at once would see "database is locked", so wait here."""
+    import sqlite3
+    import time
+
+    for attempt in range(WAL_SWITCH_TRIES):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_TRIES - 1:
+                raise
+            time.sleep(0.05)
+
+
+WAL_SWITCH_TRIES = 600  # 30 s, as the busy timeout
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
