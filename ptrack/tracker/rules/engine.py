@@ -393,28 +393,17 @@ def _candidate(
         notes += (f"last working day not known: {due.year} is beyond the calendar's coverage "
                   f"({calendar.first_year}-{calendar.last_year})",)
     # the status on `as_of` (model.status_on, inlined: one call fewer per candidate)
-    if met is None:
-        met_on, met_event_id = None, ""
-        if cancelled_on is not None and cancelled_on <= as_of:
-            status = _MISSED if cancelled_on > due else _CANCELLED
-        elif as_of > due:
-            status = _OVERDUE
-        elif as_of >= soon:
-            status = _DUE_SOON
-        else:
-            status = _UPCOMING
+    met_on, met_event_id = (None, "") if met is None else (met.date, met.event_id)
+    if met_on is not None and met_on <= as_of:
+        status = _MET if met_on <= due else _MET_LATE
+    elif cancelled_on is not None and cancelled_on <= as_of:
+        status = _MISSED if cancelled_on > due else _CANCELLED
+    elif as_of > due:
+        status = _OVERDUE
+    elif as_of >= soon:
+        status = _DUE_SOON
     else:
-        met_on, met_event_id = met.date, met.event_id
-        if met_on <= as_of:
-            status = _MET if met_on <= due else _MET_LATE
-        elif cancelled_on is not None and cancelled_on <= as_of:
-            status = _MISSED if cancelled_on > due else _CANCELLED
-        elif as_of > due:
-            status = _OVERDUE
-        elif as_of >= soon:
-            status = _DUE_SOON
-        else:
-            status = _UPCOMING
+        status = _UPCOMING
     rule_id = rule.rule_id
     return Deadline(
         prefix + str(slot), ctx.case_id, rule_id, rule.obligation, due, last_working_day, status,
