@@ -136,6 +136,16 @@ def check_event_date(case_id: str, when: date, ctx: Context, *, case_column: str
 _MISS: Any = object()
 
 
+def _learn(memo: dict[Any, Any], key: Any, parse: Callable[[], Any], error: type[Exception]) -> Any:
+    """`memo[key] = parse()`, what `_fast_event_parser` remembers of a cell text it has not met before; `_MISS`
+    (nothing remembered) when `parse` raises `error`. Called on a miss only: a hit stays one `dict.get`."""
+    try:
+        value = memo[key] = parse()
+    except error:
+        return _MISS
+    return value
+
+
 def _fast_event_parser(header: Sequence[str], ctx: Context) -> Callable[[list[str]], Event | None]:
     """`parse_event` for the rows of one events.csv, by position: the Event it would give, or None when the row
     is anything but plainly valid (the caller then runs `parse_event`, which names the field at fault). A cell
@@ -163,19 +173,13 @@ def _fast_event_parser(header: Sequence[str], ctx: Context) -> Callable[[list[st
         if not case_id or len(case_id) > 64 or "\ufffd" in case_id or "\x00" in case_id:
             return None
         raw = cells[i_kind]
-        kind = kinds.get(raw)
-        if kind is None:
-            try:
-                kind = kinds[raw] = _CHOICE_EVENT_REQUIRED(raw)
-            except FieldError:
-                return None
+        kind = kinds.get(raw, _MISS)
+        if kind is _MISS and (kind := _learn(kinds, raw, lambda: _CHOICE_EVENT_REQUIRED(raw), FieldError)) is _MISS:
+            return None
         raw = cells[i_date]
-        when = days.get(raw)
-        if when is None:
-            try:
-                when = days[raw] = parse_date(raw)
-            except FieldError:
-                return None
+        when = days.get(raw, _MISS)
+        if when is _MISS and (when := _learn(days, raw, lambda: parse_date(raw), FieldError)) is _MISS:
+            return None
         if when > today or when < earliest:
             return None
         dob = dobs.get(case_id, _MISS)
@@ -187,47 +191,35 @@ def _fast_event_parser(header: Sequence[str], ctx: Context) -> Callable[[list[st
             if len(event_id) > 128 or "\ufffd" in event_id or "\x00" in event_id:
                 return None
         raw = cells[i_place]
-        placement = places.get(raw)
-        if placement is None:
-            try:
-                placement = places[raw] = _CHOICE_PLACEMENT(raw)
-            except FieldError:
-                return None
+        placement = places.get(raw, _MISS)
+        if placement is _MISS and (
+                placement := _learn(places, raw, lambda: _CHOICE_PLACEMENT(raw), FieldError)) is _MISS:
+            return None
         raw = cells[i_18]
         until_18 = yes_no.get(raw, _MISS)
-        if until_18 is _MISS:
-            try:
-                until_18 = yes_no[raw] = parse_yes_no(raw)
-            except FieldError:
-                return None
+        if until_18 is _MISS and (until_18 := _learn(yes_no, raw, lambda: parse_yes_no(raw), FieldError)) is _MISS:
+            return None
         raw = cells[i_sub]
+        subkind = ""
         if raw or kind == "permanence_achieved":
-            subkind = subkinds.get((kind, raw))
-            if subkind is None:
-                try:
-                    subkind = subkinds[kind, raw] = _subkind({"kind": raw}, kind)
-                except RowError:
-                    return None
-        else:
-            subkind = ""
+            subkind = subkinds.get((kind, raw), _MISS)
+            if subkind is _MISS and (subkind := _learn(subkinds, (kind, raw), lambda: _subkind({"kind": raw}, kind),
+                                                       RowError)) is _MISS:
+                return None
         raw = cells[i_weeks]
         weeks = None
         if raw:
             weeks = weeks_of.get((kind, raw), _MISS)
-            if weeks is _MISS:
-                try:
-                    weeks = weeks_of[kind, raw] = parse_weeks(raw, most=MAX_EXTENSION_WEEKS.get(kind, 52))
-                except FieldError:
-                    return None
+            if weeks is _MISS and (weeks := _learn(
+                    weeks_of, (kind, raw), lambda: parse_weeks(raw, most=MAX_EXTENSION_WEEKS.get(kind, 52)),
+                    FieldError)) is _MISS:
+                return None
         raw = cells[i_short]
         short_break = False
         if raw:
             short = yes_no.get(raw, _MISS)
-            if short is _MISS:
-                try:
-                    short = yes_no[raw] = parse_yes_no(raw)
-                except FieldError:
-                    return None
+            if short is _MISS and (short := _learn(yes_no, raw, lambda: parse_yes_no(raw), FieldError)) is _MISS:
+                return None
             short_break = bool(short)
         short_break = short_break or (kind == "looked_after_start" and subkind == "short_breaks")
         note = cells[i_note]
